@@ -1,0 +1,145 @@
+"""The three-address (ANF) core grammar, as a checker, and node classification helpers.
+
+After ``anf``, a function body is a list of::
+
+    stmt   := Assign([Name], rhs) | Assign([Tuple(Name*)], call) | Return(Name) | Expr(call)
+    rhs    := simple | BinOp(atom, atom) | UnaryOp(atom) | Compare(atom, atom*) | call
+            | Attribute(Name, attr) | Subscript(Name, index)
+    call   := Call(func, simple*, keyword(simple)*)
+    func   := global | Attribute(Name, attr)            (a method of a local value)
+    simple := atom | Tuple(simple*) | List(simple*)
+    index  := simple | Slice(atom?, atom?, atom?) | Tuple(index*)
+    atom   := Name | Constant | global
+    global := a chain of attributes on a name that is not local (``np.pi``, ``np.linalg.inv``)
+
+gast version specifics belong in this module only.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitAnd: operator.and_,
+    gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+    gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+
+
+def name(id_: str, ctx=None) -> gast.Name:
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def const(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target: str, value, origin=None) -> gast.Assign:
+    node = gast.Assign(targets=[name(target, gast.Store())], value=value, type_comment=None)
+    return gast.copy_location(node, origin) if origin is not None else node
+
+
+def dotted(expr) -> list[str] | None:
+    """``['np', 'linalg', 'inv']`` for ``np.linalg.inv``; None if not a dotted name."""
+    parts = []
+    while isinstance(expr, gast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, gast.Name):
+        parts.append(expr.id)
+        return parts[::-1]
+    return None
+
+
+def is_global_ref(expr, local_names) -> bool:
+    parts = dotted(expr)
+    return parts is not None and parts[0] not in local_names and (
+        len(parts) > 1 or isinstance(expr, gast.Name))
+
+
+def is_atom(expr, local_names) -> bool:
+    if isinstance(expr, (gast.Name, gast.Constant)):
+        return True
+    return isinstance(expr, gast.Attribute) and is_global_ref(expr, local_names)
+
+
+def is_simple(expr, local_names) -> bool:
+    if isinstance(expr, (gast.Tuple, gast.List)):
+        return all(is_simple(e, local_names) for e in expr.elts)
+    return is_atom(expr, local_names)
+
+
+def is_index(expr, local_names) -> bool:
+    if isinstance(expr, gast.Slice):
+        return all(p is None or is_atom(p, local_names) for p in (expr.lower, expr.upper, expr.step))
+    if isinstance(expr, gast.Tuple):
+        return all(is_index(e, local_names) for e in expr.elts)
+    return is_simple(expr, local_names)
+
+
+def is_call(expr, local_names) -> bool:
+    if not isinstance(expr, gast.Call):
+        return False
+    func = expr.func
+    func_ok = is_global_ref(func, local_names) or (
+        isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)) or isinstance(
+        func, gast.Name)
+    return func_ok and all(is_simple(a, local_names) for a in expr.args) and all(
+        is_simple(k.value, local_names) for k in expr.keywords)
+
+
+def is_rhs(expr, local_names) -> bool:
+    if is_simple(expr, local_names) or is_call(expr, local_names):
+        return True
+    if isinstance(expr, gast.BinOp):
+        return is_atom(expr.left, local_names) and is_atom(expr.right, local_names)
+    if isinstance(expr, gast.UnaryOp):
+        return is_atom(expr.operand, local_names)
+    if isinstance(expr, gast.Compare):
+        return is_atom(expr.left, local_names) and all(is_atom(c, local_names)
+                                                       for c in expr.comparators)
+    if isinstance(expr, gast.Attribute):
+        return isinstance(expr.value, gast.Name)
+    if isinstance(expr, gast.Subscript):
+        return isinstance(expr.value, gast.Name) and is_index(expr.slice, local_names)
+    return False
+
+
+def local_names(fn: gast.FunctionDef) -> set[str]:
+    """Parameters and every name the body assigns (Python's rule for locals)."""
+    out = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            out.add(node.id)
+    return out
+
+
+def params(fn: gast.FunctionDef) -> list[str]:
+    return [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+
+
+def assert_anf(fn: gast.FunctionDef) -> None:
+    """Raise AssertionError naming the first statement outside the ANF grammar."""
+    local = local_names(fn)
+    for stmt in fn.body:
+        ok = False
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                ok = is_rhs(stmt.value, local)
+            elif isinstance(target, gast.Tuple):
+                ok = all(isinstance(e, gast.Name) for e in target.elts) and is_call(stmt.value, local)
+        elif isinstance(stmt, gast.Return):
+            ok = isinstance(stmt.value, gast.Name)
+        elif isinstance(stmt, gast.Expr):
+            ok = is_call(stmt.value, local)
+        if not ok:
+            import ast
+            text = ast.unparse(gast.gast_to_ast(gast.fix_missing_locations(stmt)))
+            raise AssertionError(f"not in three-address form: {text}")

@@ -1,0 +1,1 @@
+"""Compiler passes; each module states its pre- and post-condition and an example."""

@@ -1,0 +1,57 @@
+"""Activity analysis: which names carry derivative information.
+
+A name is *varied* if it depends differentiably on a ``wrt`` parameter, *useful* if the
+result depends differentiably on it, and *active* if both.  Only active names get
+adjoints.  Pre: SSA'd ANF with ``job.ops`` (resolve).  Post: ``job.active`` is the set of
+active names.  Example: in ``n = x.shape[0]; y = x * n`` with ``wrt=x``, ``n`` is not
+varied (``.shape`` is not differentiable), so only ``x`` and ``y`` are active.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import grammar
+
+
+def operand_names(op, value) -> set[str]:
+    """Local names whose derivative flows through ``value`` (classified as ``op``)."""
+    if op.kind in ("nondiff", "const"):
+        return set()
+    if op.kind == "rule":
+        exprs = [op.bindings[p] for p in op.rule.diff_params() if p in op.bindings]
+    elif op.kind == "copy":
+        exprs = [op.bindings["x"]]
+    else:
+        exprs = [value]
+    names = set()
+    for expr in exprs:
+        for node in gast.walk(expr):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                names.add(node.id)
+    return names
+
+
+def targets(stmt) -> list[str]:
+    if isinstance(stmt, gast.Assign):
+        return [n.id for t in stmt.targets for n in gast.walk(t)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+    return []
+
+
+def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    varied = set(job.wrt_names)
+    local = grammar.local_names(fn)
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign):
+            names = operand_names(job.ops[stmt], stmt.value) & local
+            if names & varied:
+                varied.update(targets(stmt))
+    useful = set()
+    for stmt in reversed(fn.body):
+        if isinstance(stmt, gast.Return):
+            useful.add(stmt.value.id)
+        elif isinstance(stmt, gast.Assign) and set(targets(stmt)) & useful:
+            useful.update(operand_names(job.ops[stmt], stmt.value) & local)
+    job.active = varied & useful
+    return fn

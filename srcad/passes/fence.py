@@ -1,0 +1,123 @@
+"""Reject constructs outside the supported subset, with a located, actionable error.
+
+Pre: the user's function as parsed.  Post: unchanged; every node is of a kind the later
+passes handle.  Example: ``while x > 1: x = x / 2`` raises ``UnsupportedError`` at the
+``while`` with a hint.
+
+This is a whitelist: a node type not listed here is refused, so a new Python construct can
+never slip through to produce a wrong derivative.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..errors import UnsupportedError
+
+_LATER = ("srcad differentiates straight-line code for now: assignments, arithmetic, calls "
+          "of functions with derivative rules and indexing reads. Control flow (if/for/while, "
+          "comprehensions, calls to your own functions) is being added; until then, rewrite "
+          "this part without it or pass it in as a precomputed argument.")
+
+_STMT_NAMES = {
+    gast.If: ("an `if` statement", _LATER),
+    gast.For: ("a `for` loop", _LATER),
+    gast.While: ("a `while` loop", _LATER),
+    gast.Break: ("`break`", _LATER),
+    gast.Continue: ("`continue`", _LATER),
+    gast.With: ("a `with` block", "move the `with` block out of the differentiated function"),
+    gast.AsyncWith: ("an `async with` block", "differentiate synchronous code only"),
+    gast.AsyncFor: ("an `async for` loop", "differentiate synchronous code only"),
+    gast.Try: ("a `try` block", "move error handling out of the differentiated function"),
+    gast.Raise: ("a `raise` statement", "check inputs before calling the derivative"),
+    gast.Assert: ("an `assert` statement", "check inputs before calling the derivative"),
+    gast.Global: ("a `global` declaration", "pass the value in as an argument and return "
+                  "the new value instead"),
+    gast.Nonlocal: ("a `nonlocal` declaration", "pass the value in as an argument"),
+    gast.FunctionDef: ("a nested function definition", "define the helper at module level "
+                       "(calls to your own functions are being added)"),
+    gast.AsyncFunctionDef: ("an async function", "differentiate synchronous code only"),
+    gast.ClassDef: ("a class definition", "define classes outside the differentiated function"),
+    gast.Delete: ("a `del` statement", "drop the `del`; names go out of scope on return"),
+    gast.Import: ("an `import` statement", "import at module level"),
+    gast.ImportFrom: ("an `import` statement", "import at module level"),
+}
+
+_EXPR_NAMES = {
+    gast.IfExp: ("a conditional expression", _LATER),
+    gast.BoolOp: ("`and`/`or`", _LATER),
+    gast.Lambda: ("a lambda inside the function", _LATER),
+    gast.ListComp: ("a list comprehension", _LATER),
+    gast.SetComp: ("a set comprehension", "build a list instead"),
+    gast.DictComp: ("a dict comprehension", _LATER),
+    gast.GeneratorExp: ("a generator expression", _LATER),
+    gast.Dict: ("a dict literal", _LATER),
+    gast.Set: ("a set literal", "use a list or a tuple"),
+    gast.Await: ("`await`", "differentiate synchronous code only"),
+    gast.Yield: ("`yield`", "return a list or an array instead of yielding values"),
+    gast.YieldFrom: ("`yield from`", "return a list or an array instead"),
+    gast.NamedExpr: ("an assignment expression (`:=`)", "assign on a line of its own"),
+    gast.Starred: ("a starred expression (`*args`)", "pass the arguments one by one"),
+    gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
+}
+
+_ALLOWED_STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass)
+
+
+def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    args = fn.args
+    if args.vararg is not None or args.kwarg is not None:
+        node = args.vararg or args.kwarg
+        raise UnsupportedError(
+            f"`*{node.id}`/`**{node.id}` parameters are not supported (in function `{job.name}`)",
+            job.source.location(node) or job.source.location(fn),
+            hint="name every parameter explicitly",
+        )
+    for i, stmt in enumerate(fn.body):
+        _check_stmt(stmt, job, last=(i == len(fn.body) - 1))
+    return fn
+
+
+def _fail(node, job, what, hint):
+    raise UnsupportedError(f"{what} is not supported (in function `{job.name}`)",
+                           job.source.location(node), hint=hint)
+
+
+def _check_stmt(stmt, job, last):
+    if type(stmt) in _STMT_NAMES:
+        what, hint = _STMT_NAMES[type(stmt)]
+        _fail(stmt, job, what, hint)
+    if not isinstance(stmt, _ALLOWED_STMTS):
+        _fail(stmt, job, f"the statement `{type(stmt).__name__}`", _LATER)
+    if isinstance(stmt, gast.Return) and not last:
+        _fail(stmt, job, "a `return` before the end of the function",
+              "return once, at the end (early returns come with control flow support)")
+    targets = []
+    if isinstance(stmt, gast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, (gast.AugAssign, gast.AnnAssign)):
+        targets = [stmt.target]
+        if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
+            _fail(stmt, job, "an annotation without a value", "assign a value")
+    for target in targets:
+        _check_target(target, job)
+    for node in gast.walk(stmt):
+        if type(node) in _EXPR_NAMES:
+            what, hint = _EXPR_NAMES[type(node)]
+            _fail(node, job, what, hint)
+
+
+def _check_target(target, job):
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, (gast.Tuple, gast.List)):
+        for elt in target.elts:
+            _check_target(elt, job)
+        return
+    if isinstance(target, gast.Subscript):
+        _fail(target, job, "assignment to an element or a slice (`x[i] = ...`)",
+              "build a new array instead, e.g. with np.concatenate or np.where "
+              "(in-place updates are being added)")
+    if isinstance(target, gast.Attribute):
+        _fail(target, job, "assignment to an attribute", "assign to a local variable")
+    _fail(target, job, f"assignment to {type(target).__name__}", "assign to a name")

@@ -1,0 +1,153 @@
+"""Classify every operation: a rule of the table, not differentiable, a copy, or unknown.
+
+Pre: ANF.  Post: unchanged; ``job.ops`` maps each assignment to an :class:`Op` holding the
+rule and the binding of the rule's parameters to the statement's operands.  Example: for
+``s = np.sum(x, axis=0)`` the op is the rule ``numpy.sum`` with ``a -> x``, ``axis -> 0``,
+``dtype -> None``, ``out -> None``, ``keepdims -> False``.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import grammar, rules
+from ..errors import UnsupportedError
+from ..source import missing
+
+
+@dataclass
+class Op:
+    kind: str  # rule | nondiff | copy | const | user | unknown
+    rule: rules.Rule | None = None
+    bindings: dict = field(default_factory=dict)  # param -> operand expression
+    display: str = ""  # how the user spelled the callee, for messages
+    obj: object = None
+
+
+def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    local = grammar.local_names(fn)
+    job.ops = {}
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign):
+            job.ops[stmt] = classify(stmt.value, stmt, local, job)
+        elif isinstance(stmt, gast.Expr):
+            job.ops[stmt] = classify(stmt.value, stmt, local, job)
+    return fn
+
+
+def _unparse(expr) -> str:
+    import ast
+    return ast.unparse(gast.gast_to_ast(gast.fix_missing_locations(expr)))
+
+
+def classify(expr, stmt, local, job) -> Op:
+    if isinstance(expr, gast.Constant):
+        return Op("const")
+    if isinstance(expr, gast.Name) and expr.id in local:
+        return Op("copy", bindings={"x": expr})
+    if grammar.is_global_ref(expr, local):
+        return Op("const", display=_unparse(expr))
+    if isinstance(expr, (gast.Tuple, gast.List)):
+        return Op("container", display="a tuple or list literal")
+    if isinstance(expr, gast.BinOp):
+        return _keyed(grammar.BINOPS[type(expr.op)], {"x1": expr.left, "x2": expr.right},
+                      _unparse(expr))
+    if isinstance(expr, gast.UnaryOp):
+        return _keyed(grammar.UNARYOPS[type(expr.op)], {"x": expr.operand}, _unparse(expr))
+    if isinstance(expr, gast.Compare):
+        return Op("nondiff", display="a comparison")
+    if isinstance(expr, gast.Attribute):
+        return _keyed(("attr", expr.attr), {"a": expr.value}, f"the attribute `.{expr.attr}`")
+    if isinstance(expr, gast.Subscript):
+        return _keyed(("subscript",), {"a": expr.value, "idx": index_value(expr.slice)},
+                      "indexing")
+    if isinstance(expr, gast.Call):
+        return _classify_call(expr, stmt, local, job)
+    return Op("unknown", display=_unparse(expr))
+
+
+def _keyed(key, bindings, display) -> Op:
+    rule = rules.lookup(key)
+    if rule is not None:
+        return Op("rule", rule, bindings, display)
+    if rules.is_nondiff(key):
+        return Op("nondiff", display=display)
+    return Op("unknown", bindings=bindings, display=display, obj=key)
+
+
+def _classify_call(call: gast.Call, stmt, local, job) -> Op:
+    func = call.func
+    display = _unparse(func)
+    if grammar.is_global_ref(func, local):
+        parts = grammar.dotted(func)
+        obj = job.source.lookup(parts[0])
+        for attr in parts[1:]:
+            if missing(obj):
+                break
+            obj = getattr(obj, attr, None) if obj is not None else None
+        if missing(obj) or obj is None:
+            return Op("unknown", display=display)
+        rule = rules.lookup(obj)
+        if rule is not None:
+            return Op("rule", rule, _bind(rule, list(call.args), call, stmt, job, display),
+                      display, obj)
+        if rules.is_nondiff(obj):
+            return Op("nondiff", display=display, obj=obj)
+        if isinstance(obj, types.FunctionType):
+            return Op("user", display=display, obj=obj)
+        return Op("unknown", display=display, obj=obj)
+    if isinstance(func, gast.Attribute):  # a method of a local value: x.sum(axis=0)
+        key = ("method", func.attr)
+        rule = rules.lookup(key)
+        display = f"the method `.{func.attr}()`"
+        if rule is not None:
+            args = [func.value, *call.args]
+            return Op("rule", rule, _bind(rule, args, call, stmt, job, display), display)
+        if rules.is_nondiff(key):
+            return Op("nondiff", display=display)
+        return Op("unknown", display=display, obj=key)
+    return Op("unknown", display=display)
+
+
+def _bind(rule, args, call, stmt, job, display) -> dict:
+    kwargs = {kw.arg: kw.value for kw in call.keywords}
+    try:
+        bound = rule.signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise UnsupportedError(
+            f"cannot match the arguments of `{display}` to the parameters of its derivative "
+            f"rule {rule.name}({', '.join(rule.params)}): {exc}",
+            job.source.location(stmt),
+            hint="call it with the arguments numpy documents",
+        ) from None
+    bound.apply_defaults()
+    out = {}
+    for param, value in bound.arguments.items():
+        kind = rule.signature.parameters[param].kind
+        if kind is kind.VAR_POSITIONAL:
+            value = gast.Tuple(elts=list(value), ctx=gast.Load())
+        elif not isinstance(value, gast.AST):
+            value = to_expr(value)
+        out[param] = value
+    return out
+
+
+def to_expr(value):
+    """A Python constant (None, number, string, tuple of them) as an expression."""
+    if isinstance(value, tuple):
+        return gast.Tuple(elts=[to_expr(v) for v in value], ctx=gast.Load())
+    return grammar.const(value)
+
+
+def index_value(index):
+    """The value of a subscript's index as an expression: ``1:2`` becomes ``slice(1, 2)``."""
+    if isinstance(index, gast.Slice):
+        bounds = (index.lower, index.upper) + ((index.step,) if index.step is not None else ())
+        parts = [p if p is not None else grammar.const(None) for p in bounds]
+        return gast.Call(func=grammar.name("slice"), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
+    return index

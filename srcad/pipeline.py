@@ -1,0 +1,150 @@
+"""The ordered passes of each mode, and the state of one compilation (:class:`Job`).
+
+``SRCAD_DUMP=anf,reverse`` prints the source after the named steps.  An unexpected
+exception inside a step is reported as an internal error naming the step and the user's
+function, chained to the original.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from dataclasses import dataclass, field
+
+import gast
+
+from . import emit, rules
+from .errors import InternalError, SrcadError
+from .naming import Namer
+from .passes import activity, anf, desugar, fence, optimize, resolve, reverse, ssa
+from .source import Source, missing
+
+
+@dataclass(frozen=True)
+class Step:
+    run: object
+    name: str
+    description: str
+
+
+REVERSE = (
+    Step(fence.run, "fence", "reject unsupported syntax"),
+    Step(desugar.run, "desugar", "lower sugar to the core"),
+    Step(anf.run, "anf", "three-address form"),
+    Step(ssa.run, "ssa", "single assignment"),
+    Step(resolve.run, "resolve", "classify calls"),
+    Step(activity.run, "activity", "activity analysis"),
+    Step(reverse.run, "reverse", "primal sweep + adjoint sweep"),
+    Step(optimize.run, "optimize", "dead code, comments"),
+)
+NORMALIZE = REVERSE[:4]
+
+
+@dataclass
+class Job:
+    """The state of one compilation; passes read and write it."""
+
+    source: Source
+    wrt_names: list[str]
+    single_wrt: bool = True
+    optimize: bool = True
+    namer: Namer = field(default_factory=Namer)
+    ops: dict = field(default_factory=dict)
+    active: set = field(default_factory=set)
+    template_globals: dict = field(default_factory=dict)  # template name -> name in code
+    seed_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.source.tree.name if self.source.name == "<lambda>" else self.source.name
+
+
+@dataclass
+class Transformed:
+    """Generated source plus what is needed to run it."""
+
+    source: str
+    name: str  # the generated function's name
+    seed_name: str
+    free_names: tuple[str, ...]  # user globals / closure names the code reads
+    bound: dict  # name -> object each call target resolved to at transform time
+    helpers: dict  # name in code -> helper object (np, unbroadcast, ...)
+    filename: str = ""
+    code: object = None
+
+
+def _free_names(tree: gast.FunctionDef) -> list[str]:
+    from .grammar import local_names
+    local = local_names(tree)
+    seen = []
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                and node.id not in local and node.id not in seen:
+            seen.append(node.id)
+    return seen
+
+
+def _dump(fn, step):
+    wanted = os.environ.get("SRCAD_DUMP", "")
+    if step.name in wanted.split(","):
+        print(f"# --- after {step.name}: {step.description}", file=sys.stderr)
+        print(emit.to_source(fn), file=sys.stderr)
+
+
+def run_steps(fn, job, steps):
+    for step in steps:
+        try:
+            fn = step.run(fn, job)
+        except SrcadError:
+            raise
+        except Exception as exc:
+            loc = job.source.location(job.source.tree)
+            raise InternalError(
+                f"internal error in step '{step.description}' while differentiating "
+                f"`{job.name}` ({loc}): {type(exc).__name__}: {exc}",
+                hint="please report this with the function's source") from exc
+        _dump(fn, step)
+    return fn
+
+
+def make_job(source: Source, wrt_names, single_wrt=True, optimize=True) -> Job:
+    import copy
+    job = Job(source, list(wrt_names), single_wrt, optimize)
+    tree = copy.deepcopy(source.tree)
+    names = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+    job.namer.reserve(*names)
+    free = _free_names(tree)
+    for tname, obj in rules.TEMPLATE_GLOBALS.items():
+        if tname in names and not (tname in free and source.lookup(tname) is obj):
+            job.template_globals[tname] = job.namer.fresh(tname)
+        else:
+            job.template_globals[tname] = tname
+    job.tree = tree
+    return job
+
+
+def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True) -> Transformed:
+    job = make_job(source, wrt_names, single_wrt, optimize)
+    steps = REVERSE if optimize else REVERSE[:-1]
+    fn = run_steps(job.tree, job, steps)
+    if not optimize:
+        fn.body = __import__("srcad.comments", fromlist=["tidy"]).tidy(fn.body)
+    text = emit.to_source(fn)
+    free = tuple(n for n in _free_names(source.tree))
+    bound = {}
+    for stmt, op in job.ops.items():
+        if op.obj is not None and not isinstance(op.obj, tuple):
+            value = getattr(stmt.value, "func", None)
+            from .grammar import dotted
+            parts = dotted(value) if value is not None else None
+            if parts and parts[0] in free:
+                obj = source.lookup(parts[0])
+                if not missing(obj):
+                    bound[parts[0]] = obj
+    helpers = {job.template_globals[k]: v for k, v in rules.TEMPLATE_GLOBALS.items()}
+    filename = f"<srcad {fn.name} of {source.filename}:{source.tree.lineno}>"
+    code = compile(ast.parse(text), filename, "exec")
+    import linecache
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    return Transformed(text, fn.name, job.seed_name, free, bound, helpers, filename, code)

@@ -1,0 +1,278 @@
+"""The rules table: the one place where a derivative is defined.
+
+A rule is one :func:`defrule` call.  It names the primitive, lists its parameters with
+numpy's own names, and gives the reverse template (``vjp``), the forward template
+(``jvp``) and the cases its finite-difference test runs::
+
+    defrule("numpy.tanh", "x",
+            vjp="bx += by * (1.0 - y * y)",
+            jvp="dy += dx * (1.0 - y * y)")
+
+Template conventions:
+
+* ``y`` is the primal output (rules with several outputs name them with ``outputs=``),
+  ``by`` its adjoint, ``b<param>``/``d<param>`` the adjoint/tangent of a parameter.
+* Every vjp statement that touches an argument is ``b<param> += expr``, one per parameter;
+  the reverse pass keeps only those of *active* arguments.  Other assignments in a
+  template are temporaries; they are renamed apart and dropped when unused.
+* Every jvp statement is ``dy += term`` with the term linear in one ``d<param>``; the
+  forward pass sums the terms of active arguments.
+* Free names must be parameters, outputs, template temporaries, or names of
+  :data:`TEMPLATE_GLOBALS` (``np``, ``math``, the runtime helpers) and builtins.
+
+Keys: a rule is found by the object a call resolves to (``np.sin``), by operator
+(``operator.mul`` for ``*``), by array method name (``("method", "sum")``), by array
+attribute (``("attr", "T")``) or by ``("subscript",)`` for indexing.  Functions that are
+not differentiable (constructors, ``np.shape``, ``np.floor`` …) are registered with
+:func:`defnondiff`: their result is inactive and needs no adjoint.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import inspect
+import math
+import operator
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from .. import runtime, template
+from ..errors import RuleError
+
+TEMPLATE_GLOBALS = {"np": np, "math": math, **runtime.HELPERS}
+
+
+@dataclass(frozen=True)
+class Arr:
+    """A test input: a float64 array of ``shape`` drawn from ``domain``."""
+
+    shape: tuple = ()
+    domain: str = "real"  # real | positive | unit (-1, 1) | above1 | nonzero | spd | square
+
+    def __init__(self, *shape, domain="real"):
+        object.__setattr__(self, "shape", tuple(shape))
+        object.__setattr__(self, "domain", domain)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One finite-difference test of a rule: positional and keyword arguments."""
+
+    args: tuple
+    kwargs: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        object.__setattr__(self, "args", args)
+        object.__setattr__(self, "kwargs", tuple(sorted(kwargs.items())))
+
+
+@dataclass
+class Rule:
+    key: object
+    names: list[str]  # fully qualified names, e.g. ["numpy.abs", "numpy.absolute"]
+    signature: inspect.Signature
+    outputs: tuple[str, ...]  # ("y",) or the names of a tuple result
+    vjp: list = field(default_factory=list)
+    jvp: list = field(default_factory=list)
+    vjp_text: str = ""
+    jvp_text: str = ""
+    cases: tuple = ()
+    tol: float = 1e-6
+    kind: str = "function"  # function | method | attr | operator | subscript
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+    @property
+    def params(self) -> list[str]:
+        return list(self.signature.parameters)
+
+    def diff_params(self) -> list[str]:
+        """Parameters that some vjp statement differentiates."""
+        out = []
+        for stmt in self.vjp:
+            if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+                out.append(stmt.target.id[1:])
+        return out
+
+
+def unary_cases(domain="real"):
+    """Scalar, vector and matrix inputs for a one-argument elementwise rule."""
+    return (Case(Arr(domain=domain)), Case(Arr(3, domain=domain)), Case(Arr(2, 3, domain=domain)))
+
+
+def binary_cases(domain1="real", domain2="real"):
+    """Equal shapes and broadcasting pairs for a two-argument elementwise rule."""
+    return (
+        Case(Arr(domain=domain1), Arr(domain=domain2)),
+        Case(Arr(3, domain=domain1), Arr(3, domain=domain2)),
+        Case(Arr(2, 3, domain=domain1), Arr(3, domain=domain2)),
+        Case(Arr(domain=domain1), Arr(2, 3, domain=domain2)),
+        Case(Arr(2, 1, domain=domain1), Arr(1, 3, domain=domain2)),
+    )
+
+
+RULES: dict[object, Rule] = {}
+NONDIFF: dict[object, str] = {}
+
+
+def _signature(params: str) -> inspect.Signature:
+    try:
+        fdef = gast.parse(f"def _({params}): pass").body[0]
+    except SyntaxError as exc:
+        raise RuleError(f"bad parameter list {params!r}: {exc}") from None
+    ns: dict = {}
+    exec(compile(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])), "<rule>", "exec"),
+         {"np": np}, ns)
+    return inspect.signature(ns["_"])
+
+
+def resolve_name(dotted: str):
+    """The object a dotted name such as ``numpy.linalg.inv`` refers to, or None."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, None)
+            if obj is None:
+                return None
+        return obj
+    return getattr(builtins, dotted, None)
+
+
+def _check_template(stmts, rule_name, params, outputs, which):
+    allowed_targets = {("b" if which == "vjp" else "d") + p for p in
+                       (params if which == "vjp" else outputs)}
+    temps = set()
+    for stmt in stmts:
+        if isinstance(stmt, gast.AugAssign):
+            if not (isinstance(stmt.target, gast.Name) and stmt.target.id in allowed_targets
+                    and isinstance(stmt.op, gast.Add)):
+                raise RuleError(f"rule {rule_name}: {which} statement "
+                                f"`{_unparse(stmt)}` must be `{sorted(allowed_targets)[0]} += ...`")
+        elif isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets):
+            temps.update(t.id for t in stmt.targets)
+        else:
+            raise RuleError(f"rule {rule_name}: unsupported {which} statement `{_unparse(stmt)}`")
+    known = set(params) | set(outputs) | temps | set(TEMPLATE_GLOBALS) | set(dir(builtins))
+    known |= {"b" + o for o in outputs} | {"d" + p for p in params}
+    unknown = template.free_names(stmts) - known - allowed_targets
+    for stmt in stmts:
+        read = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)}
+        if read & allowed_targets:
+            raise RuleError(f"rule {rule_name}: {which} statement `{_unparse(stmt)}` reads "
+                            f"{sorted(read & allowed_targets)[0]}, which it may only add to")
+    if unknown:
+        raise RuleError(f"rule {rule_name}: {which} template uses unknown names {sorted(unknown)}")
+
+
+def _unparse(stmt):
+    import ast
+    return ast.unparse(gast.gast_to_ast(gast.fix_missing_locations(stmt))).strip()
+
+
+def defrule(target, params: str, *, vjp: str, jvp: str = "", outputs: str = "y",
+            cases=(), tol: float = 1e-6, names=None, kind: str | None = None) -> Rule | None:
+    """Register a derivative rule; see the module docstring.
+
+    ``target`` is a dotted name (``"numpy.sin"``; several names separated by spaces for
+    aliases), a callable, or a key tuple (``("method", "sum")``).  Returns the rule, or
+    None when a dotted name does not exist in the installed library version.
+    """
+    if isinstance(target, str):
+        dotted = target.split()
+        objs = [(n, resolve_name(n)) for n in dotted]
+        objs = [(n, o) for n, o in objs if o is not None]
+        if not objs:
+            return None
+        key = objs[0][1]
+        names = names or [n for n, _ in objs]
+        extra_keys = [o for _, o in objs[1:] if o is not key]
+    else:
+        key, extra_keys = target, []
+        names = names or [_describe_key(target)]
+    signature = _signature(params)
+    out_names = tuple(outputs.split())
+    rule_name = names[0]
+    vjp_stmts = template.parse(vjp) if vjp.strip() else []
+    jvp_stmts = template.parse(jvp) if jvp.strip() else []
+    _check_template(vjp_stmts, rule_name, list(signature.parameters), out_names, "vjp")
+    _check_template(jvp_stmts, rule_name, list(signature.parameters), out_names, "jvp")
+    if kind is None:
+        kind = key[0] if isinstance(key, tuple) else "function"
+        if key in _OPERATOR_NAMES:
+            kind = "operator"
+    rule = Rule(key, list(names), signature, out_names, vjp_stmts, jvp_stmts, vjp, jvp,
+                tuple(cases), tol, kind)
+    for k in [key, *extra_keys]:
+        if k in RULES and RULES[k] is not rule:
+            RULES[k].names.extend(n for n in names if n not in RULES[k].names)
+            continue
+        RULES[k] = rule
+    return rule
+
+
+def defnondiff(*targets, why: str = "") -> None:
+    """Declare callables (dotted names or objects) or method/attribute keys not differentiable."""
+    for target in targets:
+        for name in (target.split() if isinstance(target, str) else [target]):
+            obj = resolve_name(name) if isinstance(name, str) and "." in name else name
+            if isinstance(name, str) and "." not in name:
+                obj = getattr(builtins, name, None)
+            if obj is not None:
+                NONDIFF[obj] = why
+
+
+_OPERATOR_NAMES = {
+    operator.add: "operator.add", operator.sub: "operator.sub", operator.mul: "operator.mul",
+    operator.truediv: "operator.truediv", operator.floordiv: "operator.floordiv",
+    operator.mod: "operator.mod", operator.pow: "operator.pow", operator.matmul: "operator.matmul",
+    operator.neg: "operator.neg", operator.pos: "operator.pos",
+}
+
+
+def _describe_key(key) -> str:
+    if key in _OPERATOR_NAMES:
+        return _OPERATOR_NAMES[key]
+    if isinstance(key, tuple):
+        if key[0] == "method":
+            return f"numpy.ndarray.{key[1]}"
+        if key[0] == "attr":
+            return f"numpy.ndarray.{key[1]}"
+        if key[0] == "subscript":
+            return "numpy.ndarray.__getitem__"
+    module = getattr(key, "__module__", None) or ""
+    return f"{module}.{getattr(key, '__qualname__', getattr(key, '__name__', repr(key)))}".lstrip(".")
+
+
+def lookup(key) -> Rule | None:
+    try:
+        return RULES.get(key)
+    except TypeError:  # unhashable callable
+        return None
+
+
+def is_nondiff(key) -> bool:
+    try:
+        return key in NONDIFF
+    except TypeError:
+        return False
+
+
+def supported_functions() -> list[str]:
+    """Fully qualified names of every callable with a derivative rule, sorted."""
+    names = set()
+    for rule in RULES.values():
+        names.update(rule.names)
+    return sorted(names)
+
+
+# The table itself: importing these modules registers their rules.
+from . import operators, elementwise, reductions, linalg, shapes, nondiff  # noqa: E402,F401

@@ -1,0 +1,17 @@
+"""Helpers that generated code calls: the only srcad code a derivative needs at run time.
+
+Every public function of the submodules listed here (their ``__all__``) is made available
+to generated code under its own name, and to rule templates through
+``srcad.rules.TEMPLATE_GLOBALS``.  Helpers depend on numpy alone, so ahead-of-time modules
+can copy their source.
+"""
+
+from . import core, indexing, linalg
+
+HELPERS = {}
+for _module in (core, indexing, linalg):
+    for _name in _module.__all__:
+        HELPERS[_name] = getattr(_module, _name)
+
+globals().update(HELPERS)
+__all__ = sorted(HELPERS)

@@ -1,0 +1,65 @@
+"""Broadcasting and reduction adjoints, zeros: the helpers most derivatives use."""
+
+import numpy as np
+
+__all__ = ["unbroadcast", "unreduce", "zeros_like", "extremum_weights", "normalize_axes"]
+
+
+def unbroadcast(g, x):
+    """Sum the adjoint ``g`` down to the shape of ``x``: the adjoint of broadcasting.
+
+    >>> unbroadcast(np.ones((2, 3)), np.zeros(3)).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    shape = np.shape(x)
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    extra = len(gshape) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    if shape:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+        if axes:
+            g = np.sum(g, axis=axes, keepdims=True)
+    if np.shape(g) != shape:
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def normalize_axes(axis, ndim):
+    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim for a in axis))
+    return (axis % ndim,)
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape.
+
+    >>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1).tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, normalize_axes(axis, len(shape)))
+    return np.broadcast_to(g, shape)
+
+
+def zeros_like(x):
+    """A zero adjoint for ``x``: ``0.0`` for a Python number, an array of zeros otherwise."""
+    if isinstance(x, (float, int)):
+        return 0.0
+    return np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
+
+
+def extremum_weights(x, y, axis=None, keepdims=False):
+    """Where ``x`` attains its max/min ``y`` along ``axis``, 1/count; 0 elsewhere.
+
+    Ties share the adjoint equally, as in autograd and JAX.
+    """
+    mask = np.asarray(x) == unreduce(y, x, axis, keepdims)
+    count = np.sum(mask, axis=axis, keepdims=True) if axis is not None else np.sum(mask)
+    return mask / count

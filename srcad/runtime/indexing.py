@@ -1,0 +1,32 @@
+"""The adjoint of indexing: scatter an adjoint back into zeros of the indexed shape."""
+
+import numpy as np
+
+__all__ = ["unindex"]
+
+
+def _is_basic(idx):
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    for part in parts:
+        if part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice)):
+            continue
+        if isinstance(part, np.ndarray) and part.dtype == bool:
+            continue
+        return False
+    return True
+
+
+def unindex(g, x, idx):
+    """Zeros shaped like ``x`` with ``g`` added at ``idx``: the adjoint of ``x[idx]``.
+
+    Repeated integer indices accumulate (``np.add.at``).
+
+    >>> unindex(np.ones(2), np.zeros(3), np.array([0, 0])).tolist()
+    [2.0, 0.0, 0.0]
+    """
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
+    if _is_basic(idx):
+        out[idx] = g
+    else:
+        np.add.at(out, idx, g)
+    return out
