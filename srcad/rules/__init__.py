@@ -158,6 +158,9 @@ def _check_template(stmts, rule_name, params, outputs, which):
                 raise RuleError(f"rule {rule_name}: {which} statement "
                                 f"`{_unparse(stmt)}` must be `{sorted(allowed_targets)[0]} += ...`")
         elif isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets):
+            if {t.id for t in stmt.targets} & allowed_targets:
+                raise RuleError(f"rule {rule_name}: {which} statement `{_unparse(stmt)}` must "
+                                "accumulate with `+=`")
             temps.update(t.id for t in stmt.targets)
         else:
             raise RuleError(f"rule {rule_name}: unsupported {which} statement `{_unparse(stmt)}`")
