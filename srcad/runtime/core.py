@@ -11,6 +11,10 @@ def unbroadcast(g, x):
     >>> unbroadcast(np.ones((2, 3)), np.zeros(3)).tolist()
     [2.0, 2.0, 2.0]
     """
+    if isinstance(x, float):  # a Python or numpy scalar: the common case in scalar code
+        return g if isinstance(g, float) else np.sum(g)
+    if isinstance(x, np.ndarray) and isinstance(g, np.ndarray) and g.shape == x.shape:
+        return g
     shape = np.shape(x)
     gshape = np.shape(g)
     if gshape == shape:
