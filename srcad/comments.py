@@ -35,7 +35,7 @@ def blank() -> gast.Expr:
     return marker("")
 
 
-def _line_text(stmt, job) -> str:
+def line_text(stmt, job) -> str:
     line = getattr(stmt, "lineno", None)
     if not line or line > len(job.source.lines):
         return ""
@@ -51,14 +51,18 @@ def primal_markers(stmts, job) -> list:
     for stmt in stmts:
         line = getattr(stmt, "lineno", None)
         if line is not None and line != last:
-            out.append(marker(f"line {line}: {_line_text(stmt, job)}", stmt))
+            out.append(marker(f"line {line}: {line_text(stmt, job)}", stmt))
             last = line
         out.append(stmt)
     return out
 
 
+def primal_marker(stmt, job) -> gast.Expr:
+    return marker(f"line {stmt.lineno}: {line_text(stmt, job)}", stmt)
+
+
 def adjoint_marker(stmt, job) -> gast.Expr:
-    return marker(f"adjoint of line {stmt.lineno}: {_line_text(stmt, job)}", stmt)
+    return marker(f"adjoint of line {stmt.lineno}: {line_text(stmt, job)}", stmt)
 
 
 def tidy(body: list) -> list:

@@ -15,8 +15,17 @@ import gast
 from . import comments
 
 
+class _FillEmpty(ast.NodeTransformer):
+    def generic_visit(self, node):
+        super().generic_visit(node)
+        if isinstance(node, (ast.If, ast.For, ast.While, ast.FunctionDef)) and not node.body:
+            node.body = [ast.Pass()]
+        return node
+
+
 def to_source(fn: gast.FunctionDef) -> str:
     tree = gast.gast_to_ast(gast.Module(body=[fn], type_ignores=[]))
+    tree = _FillEmpty().visit(tree)
     ast.fix_missing_locations(tree)
     return comments.render(ast.unparse(tree))
 

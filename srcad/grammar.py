@@ -3,6 +3,8 @@
 After ``anf``, a function body is a list of::
 
     stmt   := Assign([Name], rhs) | Assign([Tuple(Name*)], call) | Return(Name) | Expr(call)
+            | If(Name, stmt*, stmt*) | For(Name, loop_iter, stmt*) | While(True, stmt*) | Break
+    loop_iter := range(atom*) | reversed(range(atom*)) | Name.keys()
     rhs    := simple | BinOp(atom, atom) | UnaryOp(atom) | Compare(atom, atom*) | call
             | Attribute(Name, attr) | Subscript(Name, index)
     call   := Call(func, simple*, keyword(simple)*)
@@ -120,16 +122,54 @@ def local_names(fn: gast.FunctionDef) -> set[str]:
     return out
 
 
+def simple_statements(stmts):
+    """Every statement of ``stmts`` that is not compound, in order, recursively."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from simple_statements(stmt.body)
+            yield from simple_statements(stmt.orelse)
+        else:
+            yield stmt
+
+
 def params(fn: gast.FunctionDef) -> list[str]:
     return [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
 
 
+def _is_loop_iter(expr, local) -> bool:
+    if not isinstance(expr, gast.Call):
+        return False
+    parts = dotted(expr.func)
+    if parts == ["range"]:
+        return all(is_atom(a, local) for a in expr.args)
+    if parts == ["reversed"]:
+        return len(expr.args) == 1 and _is_loop_iter(expr.args[0], local)
+    return (isinstance(expr.func, gast.Attribute) and expr.func.attr == "keys"
+            and isinstance(expr.func.value, gast.Name) and not expr.args)
+
+
 def assert_anf(fn: gast.FunctionDef) -> None:
     """Raise AssertionError naming the first statement outside the ANF grammar."""
-    local = local_names(fn)
-    for stmt in fn.body:
+    _assert_block(fn.body, local_names(fn))
+
+
+def _assert_block(stmts, local) -> None:
+    for stmt in stmts:
         ok = False
-        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+        if isinstance(stmt, gast.If):
+            ok = isinstance(stmt.test, gast.Name)
+            _assert_block(stmt.body, local)
+            _assert_block(stmt.orelse, local)
+        elif isinstance(stmt, gast.For):
+            ok = isinstance(stmt.target, gast.Name) and _is_loop_iter(stmt.iter, local) \
+                and not stmt.orelse
+            _assert_block(stmt.body, local)
+        elif isinstance(stmt, gast.While):
+            ok = isinstance(stmt.test, gast.Constant) and stmt.test.value is True
+            _assert_block(stmt.body, local)
+        elif isinstance(stmt, gast.Break):
+            ok = True
+        elif isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
             if isinstance(target, gast.Name):
                 ok = is_rhs(stmt.value, local)

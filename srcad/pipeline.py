@@ -17,7 +17,7 @@ import gast
 from . import emit, rules
 from .errors import InternalError, SrcadError
 from .naming import Namer
-from .passes import activity, anf, desugar, fence, optimize, resolve, reverse, ssa
+from .passes import activity, anf, control, desugar, fence, optimize, resolve, reverse, ssa
 from .source import Source, missing
 
 
@@ -31,6 +31,7 @@ class Step:
 REVERSE = (
     Step(fence.run, "fence", "reject unsupported syntax"),
     Step(desugar.run, "desugar", "lower sugar to the core"),
+    Step(control.run, "control", "lower early exits"),
     Step(anf.run, "anf", "three-address form"),
     Step(ssa.run, "ssa", "single assignment"),
     Step(resolve.run, "resolve", "classify calls"),
@@ -38,7 +39,7 @@ REVERSE = (
     Step(reverse.run, "reverse", "primal sweep + adjoint sweep"),
     Step(optimize.run, "optimize", "dead code, comments"),
 )
-NORMALIZE = REVERSE[:4]
+NORMALIZE = REVERSE[:5]
 
 
 @dataclass
@@ -129,7 +130,7 @@ def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True)
     steps = REVERSE if optimize else REVERSE[:-1]
     fn = run_steps(job.tree, job, steps)
     if not optimize:
-        fn.body = __import__("srcad.comments", fromlist=["tidy"]).tidy(fn.body)
+        fn.body = optimize.tidy_all(fn.body)
     text = emit.to_source(fn)
     free = tuple(n for n in _free_names(source.tree))
     bound = {}

@@ -40,18 +40,25 @@ def targets(stmt) -> list[str]:
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
-    varied = set(job.wrt_names)
     local = grammar.local_names(fn)
-    for stmt in fn.body:
-        if isinstance(stmt, gast.Assign):
-            names = operand_names(job.ops[stmt], stmt.value) & local
-            if names & varied:
-                varied.update(targets(stmt))
-    useful = set()
-    for stmt in reversed(fn.body):
-        if isinstance(stmt, gast.Return):
-            useful.add(stmt.value.id)
-        elif isinstance(stmt, gast.Assign) and set(targets(stmt)) & useful:
-            useful.update(operand_names(job.ops[stmt], stmt.value) & local)
+    assigns = [(stmt, operand_names(job.ops[stmt], stmt.value) & local, set(targets(stmt)))
+               for stmt in grammar.simple_statements(fn.body) if isinstance(stmt, gast.Assign)]
+    varied = set(job.wrt_names)
+    changed = True
+    while changed:  # loops carry dependences backwards: iterate to a fixed point
+        changed = False
+        for _, operands, stored in assigns:
+            if operands & varied and not stored <= varied:
+                varied |= stored
+                changed = True
+    useful = {s.value.id for s in grammar.simple_statements(fn.body)
+              if isinstance(s, gast.Return)}
+    changed = True
+    while changed:
+        changed = False
+        for _, operands, stored in assigns:
+            if stored & useful and not operands <= useful:
+                useful |= operands
+                changed = True
     job.active = varied & useful
     return fn

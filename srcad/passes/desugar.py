@@ -16,11 +16,20 @@ import gast
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
-    body = []
-    for stmt in fn.body:
-        body.extend(_lower(stmt, job))
-    fn.body = body
+    fn.body = _block(fn.body, job)
     return fn
+
+
+def _block(stmts, job):
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt.body = _block(stmt.body, job)
+            stmt.orelse = _block(stmt.orelse, job)
+            out.append(stmt)
+        else:
+            out.extend(_lower(stmt, job))
+    return out
 
 
 def _name(id_, ctx, origin):

@@ -20,11 +20,6 @@ _LATER = ("srcad differentiates straight-line code for now: assignments, arithme
           "this part without it or pass it in as a precomputed argument.")
 
 _STMT_NAMES = {
-    gast.If: ("an `if` statement", _LATER),
-    gast.For: ("a `for` loop", _LATER),
-    gast.While: ("a `while` loop", _LATER),
-    gast.Break: ("`break`", _LATER),
-    gast.Continue: ("`continue`", _LATER),
     gast.With: ("a `with` block", "move the `with` block out of the differentiated function"),
     gast.AsyncWith: ("an `async with` block", "differentiate synchronous code only"),
     gast.AsyncFor: ("an `async for` loop", "differentiate synchronous code only"),
@@ -44,8 +39,6 @@ _STMT_NAMES = {
 }
 
 _EXPR_NAMES = {
-    gast.IfExp: ("a conditional expression", _LATER),
-    gast.BoolOp: ("`and`/`or`", _LATER),
     gast.Lambda: ("a lambda inside the function", _LATER),
     gast.ListComp: ("a list comprehension", _LATER),
     gast.SetComp: ("a set comprehension", "build a list instead"),
@@ -61,7 +54,8 @@ _EXPR_NAMES = {
     gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
 
-_ALLOWED_STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass)
+_ALLOWED_STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
+                  gast.If, gast.For, gast.While, gast.Break, gast.Continue)
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
@@ -73,9 +67,22 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
             job.source.location(node) or job.source.location(fn),
             hint="name every parameter explicitly",
         )
-    for i, stmt in enumerate(fn.body):
-        _check_stmt(stmt, job, last=(i == len(fn.body) - 1))
+    _check_block(fn.body, job, in_loop=False)
     return fn
+
+
+def _check_block(stmts, job, in_loop):
+    for stmt in stmts:
+        _check_stmt(stmt, job, in_loop)
+        if isinstance(stmt, (gast.For, gast.While)):
+            if stmt.orelse:
+                kind = "for" if isinstance(stmt, gast.For) else "while"
+                _fail(stmt, job, f"the `else` clause of a `{kind}` loop",
+                      "set a flag before `break` and test it after the loop")
+            _check_block(stmt.body, job, in_loop=True)
+        elif isinstance(stmt, gast.If):
+            _check_block(stmt.body, job, in_loop)
+            _check_block(stmt.orelse, job, in_loop)
 
 
 def _fail(node, job, what, hint):
@@ -83,15 +90,14 @@ def _fail(node, job, what, hint):
                            job.source.location(node), hint=hint)
 
 
-def _check_stmt(stmt, job, last):
+def _check_stmt(stmt, job, in_loop):
     if type(stmt) in _STMT_NAMES:
         what, hint = _STMT_NAMES[type(stmt)]
         _fail(stmt, job, what, hint)
     if not isinstance(stmt, _ALLOWED_STMTS):
         _fail(stmt, job, f"the statement `{type(stmt).__name__}`", _LATER)
-    if isinstance(stmt, gast.Return) and not last:
-        _fail(stmt, job, "a `return` before the end of the function",
-              "return once, at the end (early returns come with control flow support)")
+    if isinstance(stmt, (gast.Break, gast.Continue)) and not in_loop:
+        _fail(stmt, job, f"`{type(stmt).__name__.lower()}` outside a loop", "remove it")
     targets = []
     if isinstance(stmt, gast.Assign):
         targets = stmt.targets
@@ -101,7 +107,9 @@ def _check_stmt(stmt, job, last):
             _fail(stmt, job, "an annotation without a value", "assign a value")
     for target in targets:
         _check_target(target, job)
-    for node in gast.walk(stmt):
+    header = [stmt.test] if isinstance(stmt, (gast.If, gast.While)) else \
+        [stmt.target, stmt.iter] if isinstance(stmt, gast.For) else [stmt]
+    for node in (n for h in header for n in gast.walk(h)):
         if type(node) in _EXPR_NAMES:
             what, hint = _EXPR_NAMES[type(node)]
             _fail(node, job, what, hint)

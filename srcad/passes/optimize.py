@@ -1,9 +1,10 @@
-"""Clean-up of generated straight-line code: dead code elimination and comment tidying.
+"""Clean-up of generated code: dead code elimination and comment tidying.
 
-Pre: the output of a transformation (primal sweep + adjoint sweep).  Post: the same
-function without assignments whose value is never read, and without comments left
-dangling by the removal.  Statements with possible side effects (calls srcad knows nothing
-about, expression statements) are kept.  Example::
+Pre: the output of a transformation (primal sweep + adjoint sweep), possibly with
+``if``/``for``/``while``.  Post: the same function without assignments whose value is
+never read (liveness is computed to a fixed point around loops), and without comments
+left dangling by the removal.  Statements with possible side effects (calls srcad knows
+nothing about, expression statements, ``stack.pop()``) are kept.  Example::
 
     y = x * w          ->   y = x * w
     unused = y + 1          bx = by * w
@@ -16,6 +17,8 @@ from __future__ import annotations
 import gast
 
 from .. import comments
+
+_LOOPS = (gast.For, gast.While)
 
 
 def loaded_names(node) -> set[str]:
@@ -30,24 +33,81 @@ def stored_names(stmt) -> set[str]:
     return set()
 
 
-def dce(body: list, impure=frozenset()) -> list:
-    """Remove assignments (of straight-line code) whose targets are never read."""
-    live: set[str] = set()
-    kept = []
-    for stmt in reversed(body):
+def _is_pop(stmt) -> bool:
+    value = stmt.value
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "pop"
+
+
+class _Liveness:
+    def __init__(self, impure):
+        self.impure = impure
+
+    def removable(self, stmt, live) -> bool:
+        return (isinstance(stmt, gast.Assign) and not (stored_names(stmt) & live)
+                and stmt not in self.impure and not _is_pop(stmt))
+
+    def block(self, stmts, live, exit_live):
+        for stmt in reversed(stmts):
+            live = self.statement(stmt, live, exit_live)
+        return live
+
+    def statement(self, stmt, live, exit_live):
         if comments.is_marker(stmt):
-            kept.append(stmt)
-            continue
-        if isinstance(stmt, gast.Assign) and not (stored_names(stmt) & live) \
-                and stmt not in impure:
-            continue
-        live -= stored_names(stmt)
-        live |= loaded_names(stmt)
-        kept.append(stmt)
-    return kept[::-1]
+            return live
+        if isinstance(stmt, gast.Assign):
+            if self.removable(stmt, live):
+                return live
+            return (live - stored_names(stmt)) | loaded_names(stmt)
+        if isinstance(stmt, gast.Break):
+            return set(exit_live or ())
+        if isinstance(stmt, gast.If):
+            return (self.block(stmt.body, live, exit_live)
+                    | self.block(stmt.orelse, live, exit_live) | loaded_names(stmt.test))
+        if isinstance(stmt, _LOOPS):
+            return self.loop_head(stmt, live)
+        return live | loaded_names(stmt)
+
+    def loop_head(self, stmt, live):
+        """Names live at the head of a loop, to a fixed point."""
+        head = set(live) | loaded_names(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+        while True:
+            new = head | self.block(stmt.body, head, live)
+            if new == head:
+                return head
+            head = new
+
+    def sweep(self, stmts, live, exit_live):
+        out = []
+        for stmt in reversed(stmts):
+            if not comments.is_marker(stmt):
+                if self.removable(stmt, live):
+                    continue
+                if isinstance(stmt, gast.If):
+                    stmt.body = self.sweep(stmt.body, live, exit_live)
+                    stmt.orelse = self.sweep(stmt.orelse, live, exit_live)
+                elif isinstance(stmt, _LOOPS):
+                    head = self.loop_head(stmt, live)
+                    stmt.body = self.sweep(stmt.body, head, live)
+                live = self.statement(stmt, live, exit_live)
+            out.append(stmt)
+        return out[::-1]
+
+
+def dce(body: list, impure=frozenset()) -> list:
+    """Remove assignments whose targets are never read afterwards."""
+    return _Liveness(impure).sweep(body, set(), None)
+
+
+def tidy_all(body: list) -> list:
+    for stmt in body:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt.body = tidy_all(stmt.body)
+            stmt.orelse = tidy_all(stmt.orelse)
+    return comments.tidy(body)
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     impure = {stmt for stmt, op in getattr(job, "ops", {}).items() if op.kind in ("unknown", "user")}
-    fn.body = comments.tidy(dce(fn.body, impure))
+    fn.body = tidy_all(dce(fn.body, impure))
     return fn

@@ -30,7 +30,7 @@ class Op:
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     local = grammar.local_names(fn)
     job.ops = {}
-    for stmt in fn.body:
+    for stmt in grammar.simple_statements(fn.body):
         if isinstance(stmt, gast.Assign):
             job.ops[stmt] = classify(stmt.value, stmt, local, job)
         elif isinstance(stmt, gast.Expr):

@@ -1,9 +1,17 @@
-"""Reverse mode for straight-line code: a primal sweep, then an adjoint sweep.
+"""Reverse mode: a primal sweep, then an adjoint sweep that replays it backwards.
 
-Pre: SSA'd ANF, ``job.ops`` (resolve) and ``job.active`` (activity).  Post: a function
-``vjp_<name>(<params>, by=1.0)`` that runs the primal statements, then the adjoint of each
-active statement in reverse order (instantiated from the rules table), and returns
-``(result, gradients)``.  Example, for ``y = x * w`` with ``wrt=x``::
+Pre: ANF after ``ssa``, with ``job.ops`` (resolve) and ``job.active`` (activity).  Post: a
+function ``vjp_<name>(<params>, by=1.0)`` returning ``(result, gradients)``.
+
+How the adjoint sees the primal values: the adjoint of a statement runs in the state the
+primal had right after that statement.  A statement that *overwrites* a name the adjoint
+reads (inside a loop, or a second assignment) first pushes the old value on ``stack``; the
+adjoint pops it back after processing the statement, and resets the adjoint of the name
+to zero, since the old value's adjoint starts fresh.  Branch conditions are ordinary names,
+restored the same way; loops count their trips (``trips``) and the adjoint runs that many
+iterations; a loop over ``range`` with no ``break`` runs backwards over
+``reversed(range(...))`` instead.  Names assigned once (most of straight-line code, thanks
+to ``ssa``) are never pushed.  Example, for ``y = x * w`` with ``wrt=x``::
 
     def vjp_f(x, w, by=1.0):
         y = x * w
@@ -12,9 +20,12 @@ active statement in reverse order (instantiated from the rules table), and retur
 
 Accumulation: the first contribution to an adjoint assigns it; later ones rebind it
 (``bx = bx + ...``), never update in place, so aliased buffers are never corrupted.
+Adjoints that a branch or loop may accumulate into are set to zero before it.
 """
 
 from __future__ import annotations
+
+import copy
 
 import gast
 
@@ -22,6 +33,9 @@ from .. import comments, grammar, template
 from ..errors import NoRuleError, UnsupportedError
 from ..grammar import assign, name
 from .activity import targets
+from .optimize import _Liveness, loaded_names
+
+_COMPOUND = (gast.If, gast.For, gast.While)
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
@@ -29,18 +43,15 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     if ret is None:
         raise UnsupportedError(f"function `{job.name}` returns nothing; srcad differentiates "
                                "its result", job.source.location(fn), hint="add a `return`")
-    sweep = _AdjointSweep(job)
-    seed = job.namer.adjoint(ret.value.id)
-    sweep.defined.add(seed)
-    primal = fn.body[:-1]
-    adjoint = []
-    for stmt in reversed(primal):
+    for stmt in grammar.simple_statements(fn.body):
         if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active:
             _check_differentiable(stmt, job)
-            stmts = sweep.statement(stmt)
-            if stmts:
-                adjoint.append(comments.adjoint_marker(stmt, job))
-                adjoint.extend(stmts)
+    sweep = _Reverse(job, fn)
+    result_name = ret.value.id
+    seed = job.namer.adjoint(result_name)
+    sweep.defined.add(seed)
+    primal = sweep.primal_block(fn.body[:-1], in_loop=False, loop=None)
+    adjoint = sweep.adjoint_block(fn.body[:-1], in_loop=False)
     grads = []
     for p in job.wrt_names:
         bp = job.namer.adjoint(p)
@@ -48,9 +59,16 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
             adjoint.append(assign(bp, _call("zeros_like", name(p)), fn))
             sweep.defined.add(bp)
         grads.append(name(bp))
+    sweep.prune_saves(adjoint)
+    primal, adjoint = sweep.apply_saves(primal), sweep.apply_saves(adjoint)
+    prologue = sweep.prologue(fn)
+    value = result_name
+    if result_name in sweep.saved:
+        value = job.namer.fresh(f"{result_name}_value")
+        primal.append(assign(value, name(result_name), ret))
     grad_expr = grads[0] if job.single_wrt else gast.Tuple(elts=grads, ctx=gast.Load())
-    result = gast.Return(value=gast.Tuple(elts=[name(ret.value.id), grad_expr], ctx=gast.Load()))
-    fn.body = comments.primal_markers(primal, job) + [comments.blank()] + adjoint + [result]
+    result = gast.Return(value=gast.Tuple(elts=[name(value), grad_expr], ctx=gast.Load()))
+    fn.body = prologue + primal + [comments.blank()] + adjoint + [result]
     _add_seed_parameter(fn, seed)
     job.seed_name = seed
     fn.name = job.namer.fresh(f"vjp_{job.name}")
@@ -59,6 +77,11 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
 
 def _call(func: str, *args):
     return gast.Call(func=name(func), args=list(args), keywords=[])
+
+
+def _method(owner: str, meth: str, *args):
+    return gast.Call(func=gast.Attribute(value=name(owner), attr=meth, ctx=gast.Load()),
+                     args=list(args), keywords=[])
 
 
 def _add_seed_parameter(fn, seed):
@@ -96,18 +119,282 @@ def _check_differentiable(stmt, job):
         )
 
 
-class _AdjointSweep:
-    def __init__(self, job):
-        self.job = job
-        self.defined: set[str] = set()
+class _Save:
+    """A placeholder for ``stack.append(x)`` / ``x = stack.pop()``, kept only if needed."""
 
+    def __init__(self, var: str, push: bool, origin):
+        self.var, self.push, self.origin = var, push, origin
+
+
+class _Reverse:
+    def __init__(self, job, fn):
+        self.job = job
+        self.fn = fn
+        self.params = set(grammar.params(fn))
+        self.defined: set[str] = set()
+        self.stack = None
+        self.saved: set[str] = set()  # names whose pushes survive pruning
+        self.loops: dict = {}  # loop node -> (counter name or None, target pushed per trip)
+        self.maybe_defined = set(self.params)
+        self.nested = {n.id for s in fn.body if isinstance(s, _COMPOUND) for n in gast.walk(s)
+                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        self.zero_inits: set[str] = set()
+        self.rewinds: dict = {}  # assignment -> names it overwrites (saved before it runs)
+        self.locals_stack: list[set] = []  # iteration-local names of the enclosing loops
+        self.first_nested = _first_assigned_in_compound(fn.body)
+        self.loaded_outside: dict = {}
+        self.target_saved: set = set()  # loops whose target had a value before the loop
+
+    # -- saving and restoring overwritten values ------------------------------------------
+    def save(self, var, origin):
+        return _Save(var, True, origin)
+
+    def restore(self, var, origin):
+        return _Save(var, False, origin)
+
+    def prune_saves(self, adjoint):
+        """Keep the saves of names the adjoint code reads."""
+        reads = set()
+        for stmt in adjoint:
+            if not isinstance(stmt, _Save):
+                reads |= loaded_names(stmt)
+        self.saved = reads
+
+    def apply_saves(self, stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, _Save):
+                if stmt.var not in self.saved:
+                    continue
+                if self.stack is None:
+                    self.stack = self.job.namer.fresh("stack")
+                if stmt.push:
+                    node = gast.Expr(value=_method(self.stack, "append", name(stmt.var)))
+                else:
+                    node = assign(stmt.var, _method(self.stack, "pop"))
+                out.append(gast.copy_location(node, stmt.origin))
+                continue
+            if isinstance(stmt, _COMPOUND):
+                stmt.body = self.apply_saves(stmt.body)
+                stmt.orelse = self.apply_saves(stmt.orelse)
+            out.append(stmt)
+        return out
+
+    def prologue(self, fn):
+        out = []
+        if self.stack is not None:
+            out.append(assign(self.stack, gast.List(elts=[], ctx=gast.Load()), fn))
+        need = (self.saved | self.zero_inits) & self.first_nested
+        for var in sorted(need - self.params):
+            out.append(assign(var, grammar.const(None), fn))
+        return out
+
+    # -- primal sweep -------------------------------------------------------------------
+    def primal_block(self, stmts, in_loop, loop):
+        out = []
+        last_line = None
+        for stmt in stmts:
+            line = getattr(stmt, "lineno", None)
+            if line is not None and line != last_line and not isinstance(stmt, gast.Break):
+                out.append(comments.primal_marker(stmt, self.job))
+                last_line = line
+            out.extend(self.primal(stmt, in_loop, loop))
+        return out
+
+    def primal(self, stmt, in_loop, loop):
+        if isinstance(stmt, gast.Assign):
+            out = []
+            for var in targets(stmt):
+                if in_loop or var in self.maybe_defined:
+                    out.append(self.save(var, stmt))
+                    self.rewinds.setdefault(stmt, set()).add(var)
+            self.maybe_defined.update(targets(stmt))
+            return out + [stmt]
+        if isinstance(stmt, gast.If):
+            before = set(self.maybe_defined)
+            body = self.primal_block(stmt.body, in_loop, loop)
+            after_body = self.maybe_defined
+            self.maybe_defined = set(before)
+            orelse = self.primal_block(stmt.orelse, in_loop, loop)
+            self.maybe_defined |= after_body
+            new = gast.If(test=stmt.test, body=body, orelse=orelse)
+            return [gast.copy_location(new, stmt)]
+        if isinstance(stmt, gast.Break):
+            counter, target = self.loops[loop]
+            out = [self.save(target, stmt)] if target else []
+            return out + [stmt]
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.primal_loop(stmt, in_loop)
+        return [stmt]
+
+    def _backwards_range(self, stmt) -> bool:
+        """A ``for`` over ``range`` whose adjoint can run over ``reversed(range(...))``."""
+        if not isinstance(stmt, gast.For) or grammar.dotted(stmt.iter.func) != ["range"]:
+            return False
+        inner = [n for s in stmt.body for n in gast.walk(s)]
+        if any(isinstance(n, gast.Break) for n in inner):
+            return False
+        stored = {n.id for n in inner if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        used = {n.id for a in stmt.iter.args for n in gast.walk(a) if isinstance(n, gast.Name)}
+        return not (stored & (used | {stmt.target.id}))
+
+    def primal_loop(self, stmt, in_loop):
+        out = []
+        target = stmt.target.id if isinstance(stmt, gast.For) else None
+        if target is not None and (target in self.maybe_defined or in_loop):
+            out.append(self.save(target, stmt))
+            self.target_saved.add(stmt)
+        if self._backwards_range(stmt):
+            self.loops[stmt] = (None, None)
+            self.maybe_defined.add(target)
+            body = self.primal_block(stmt.body, True, stmt)
+            new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
+                           type_comment=None)
+            return out + [gast.copy_location(new, stmt)]
+        counter = self.job.namer.fresh("trips")
+        self.loops[stmt] = (counter, target)
+        if target is not None:
+            self.maybe_defined.add(target)
+        count = assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
+                                           right=grammar.const(1)), stmt)
+        body = [count] + self.primal_block(stmt.body, True, stmt)
+        if target is not None:
+            body.append(self.save(target, stmt))
+        if isinstance(stmt, gast.For):
+            new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
+                           type_comment=None)
+        else:
+            new = gast.While(test=stmt.test, body=body, orelse=[])
+        out += [assign(counter, grammar.const(0), stmt), gast.copy_location(new, stmt)]
+        if in_loop:
+            out.append(self.save(counter, stmt))
+        return out
+
+    # -- adjoint sweep --------------------------------------------------------------------
+    def adjoint_block(self, stmts, in_loop) -> list:
+        out = []
+        for stmt in reversed(stmts):
+            out.extend(self.adjoint(stmt, in_loop))
+        return out
+
+    def adjoint(self, stmt, in_loop) -> list:
+        job = self.job
+        if isinstance(stmt, gast.Assign):
+            out = []
+            stored = targets(stmt)
+            if set(stored) & job.active:
+                body = self.assign_adjoint(stmt)
+                if body:
+                    out.append(comments.adjoint_marker(stmt, job))
+                    out.extend(body)
+            for var in stored:
+                if self._overwrites(stmt, var):
+                    out.append(self.restore(var, stmt))
+                    if var in job.active and not self._iteration_local(var):
+                        bvar = job.namer.adjoint(var)
+                        out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
+                        self.defined.add(bvar)
+            return out
+        if isinstance(stmt, gast.If):
+            inits = self.zero_init(stmt, loop=False)
+            saved = set(self.defined)
+            body = self.adjoint_block(stmt.body, in_loop)
+            self.defined = set(saved)
+            orelse = self.adjoint_block(stmt.orelse, in_loop)
+            self.defined = saved
+            if not body and not orelse:
+                return inits
+            new = gast.If(test=stmt.test, body=body, orelse=orelse)
+            return inits + [comments.adjoint_marker(stmt, job), gast.copy_location(new, stmt)]
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.adjoint_loop(stmt, in_loop)
+        return []
+
+    def _iteration_local(self, var) -> bool:
+        return bool(self.locals_stack) and var in self.locals_stack[-1]
+
+    def iteration_locals(self, loop) -> set[str]:
+        """Names assigned once per iteration of ``loop``, before any use in it, and not
+        used outside it: their adjoints start from nothing in every adjoint iteration."""
+        counts: dict = {}
+        for inner in grammar.simple_statements(loop.body):
+            for var in targets(inner):
+                counts[var] = counts.get(var, 0) + 1
+        nested_loop_targets = {n.id for s in gast.walk(loop) if isinstance(s, _COMPOUND)
+                               and s is not loop for n in gast.walk(s)
+                               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+                               and isinstance(s, (gast.For, gast.While))}
+        exposed = _Liveness(frozenset()).block(loop.body, set(), set())
+        outside = self.loaded_outside_of(loop)
+        return {v for v, c in counts.items() if c == 1} - exposed - outside \
+            - nested_loop_targets - {getattr(getattr(loop, "target", None), "id", None)}
+
+    def loaded_outside_of(self, loop) -> set[str]:
+        inside = {id(n) for n in gast.walk(loop)}
+        return {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+
+    def _overwrites(self, stmt, var) -> bool:
+        return var in self.rewinds.get(stmt, ())
+
+    def zero_init(self, stmt, loop) -> list:
+        """Zero the adjoints a compound statement accumulates into but that are undefined."""
+        job = self.job
+        names = set()
+        for inner in grammar.simple_statements([stmt]):
+            if isinstance(inner, gast.Assign) and set(targets(inner)) & job.active:
+                names |= loaded_names(inner.value) & job.active
+                if loop:
+                    names |= set(targets(inner)) & job.active
+        if not loop:
+            names -= {t for inner in grammar.simple_statements([stmt]) for t in targets(inner)}
+        else:
+            names -= self.iteration_locals(stmt)
+        out = []
+        for var in sorted(names):
+            bvar = job.namer.adjoint(var)
+            if bvar not in self.defined:
+                out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
+                self.defined.add(bvar)
+                self.zero_inits.add(var)
+        return out
+
+    def adjoint_loop(self, stmt, in_loop):
+        job = self.job
+        counter, target = self.loops[stmt]
+        inits = self.zero_init(stmt, loop=True)
+        local = self.iteration_locals(stmt)
+        local_adjoints = {job.namer.adjoint(v) for v in local}
+        self.defined -= local_adjoints
+        self.locals_stack.append(local)
+        body = self.adjoint_block(stmt.body, True)
+        self.locals_stack.pop()
+        self.defined -= local_adjoints
+        if counter is None:
+            iterable = _call("reversed", copy.deepcopy(stmt.iter))
+            loop_target = stmt.target
+        else:
+            if target is not None:
+                body = [self.restore(target, stmt)] + body
+            iterable = _call("range", name(counter))
+            loop_target = name("_", gast.Store())
+        new = gast.For(target=loop_target, iter=iterable, body=body, orelse=[], type_comment=None)
+        out = inits
+        if counter is not None and in_loop:
+            out = out + [self.restore(counter, stmt)]
+        out = out + [comments.adjoint_marker(stmt, job), gast.copy_location(new, stmt)]
+        if stmt in self.target_saved:
+            out.append(self.restore(stmt.target.id, stmt))
+        return out
+
+    # -- one assignment -------------------------------------------------------------------
     def accumulate(self, bname: str, expr, origin) -> gast.Assign:
         if bname in self.defined:
             expr = gast.BinOp(left=name(bname), op=gast.Add(), right=expr)
         self.defined.add(bname)
         return assign(bname, expr, origin)
 
-    def statement(self, stmt) -> list:
+    def assign_adjoint(self, stmt) -> list:
         op = self.job.ops[stmt]
         target = stmt.targets[0]
         if op.kind == "copy":
@@ -116,6 +403,8 @@ class _AdjointSweep:
                 return []
             return [self.accumulate(self.job.namer.adjoint(source),
                                     name(self.job.namer.adjoint(target.id)), stmt)]
+        if op.kind != "rule":
+            return []  # a constant or a non-differentiable value: nothing flows back
         return self.rule(stmt, op, target)
 
     def rule(self, stmt, op, target) -> list:
@@ -144,7 +433,8 @@ class _AdjointSweep:
                 out.extend(self.contribution(op.bindings.get(param), value, param, stmt))
             else:
                 out.extend(template.instantiate([tmpl], mapping, stmt))
-        return out
+        temps = {mapping[t] for t in template.assigned_names(rule.vjp)}
+        return _drop_unused(out, temps)
 
     def contribution(self, operand, value, param, stmt) -> list:
         """Add ``value`` to the adjoint of ``operand`` (a name, or a literal of names)."""
@@ -166,3 +456,39 @@ class _AdjointSweep:
             return out
         return []
 
+
+def _drop_unused(stmts, temps):
+    """Drop template temporaries that no kept statement reads."""
+    live, out = set(), []
+    for stmt in reversed(stmts):
+        stored = set(targets(stmt))
+        if stored and stored <= temps and not stored & live:
+            continue
+        live |= loaded_names(stmt)
+        out.append(stmt)
+    return out[::-1]
+
+
+def _first_assigned_in_compound(body) -> set[str]:
+    """Names whose first assignment, in program order, is inside an if or a loop."""
+    seen, out = set(), set()
+
+    def walk(stmts, nested):
+        for stmt in stmts:
+            if isinstance(stmt, _COMPOUND):
+                if isinstance(stmt, gast.For):
+                    _note(stmt.target.id, True)
+                walk(stmt.body, True)
+                walk(stmt.orelse, True)
+            else:
+                for var in targets(stmt):
+                    _note(var, nested)
+
+    def _note(var, nested):
+        if var not in seen:
+            seen.add(var)
+            if nested:
+                out.add(var)
+
+    walk(body, False)
+    return out
