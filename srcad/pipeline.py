@@ -17,7 +17,8 @@ import gast
 from . import emit, rules
 from .errors import InternalError, SrcadError
 from .naming import Namer
-from .passes import activity, anf, control, desugar, fence, optimize, resolve, reverse, ssa
+from .passes import activity, anf, control, desugar, fence, resolve, reverse, ssa
+from .passes import optimize as optimize_pass
 from .source import Source, missing
 
 
@@ -37,7 +38,7 @@ REVERSE = (
     Step(resolve.run, "resolve", "classify calls"),
     Step(activity.run, "activity", "activity analysis"),
     Step(reverse.run, "reverse", "primal sweep + adjoint sweep"),
-    Step(optimize.run, "optimize", "dead code, comments"),
+    Step(optimize_pass.run, "optimize", "dead code, comments"),
 )
 NORMALIZE = REVERSE[:5]
 
@@ -130,7 +131,7 @@ def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True)
     steps = REVERSE if optimize else REVERSE[:-1]
     fn = run_steps(job.tree, job, steps)
     if not optimize:
-        fn.body = optimize.tidy_all(fn.body)
+        fn.body = optimize_pass.tidy_all(fn.body)
     text = emit.to_source(fn)
     free = tuple(n for n in _free_names(source.tree))
     bound = {}
