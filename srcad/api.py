@@ -72,9 +72,13 @@ class _Derivative:
         self.optimize = optimize
         self.fn = None
         self.transformed = None
+        self.children: list[_Derivative] = []
 
-    def compile(self):
+    def compile(self, compiling=None):
+        """Transform (or fetch from the cache) and build the function and its callees'."""
+        compiling = {} if compiling is None else compiling
         key = ("rev", tuple(n for _, n, _ in self.wrt), self.single, self.optimize)
+        compiling[(self.f, key)] = self
         code = self.f.__code__
         transformed = cache.get(code, key)
         if transformed is not None and not self._bound_ok(transformed):
@@ -87,9 +91,18 @@ class _Derivative:
         ns = {"__builtins__": builtins, **transformed.helpers}
         self.ns = ns
         self.transformed = transformed
-        self.refresh()
         exec(transformed.code, ns)
         self.fn = ns[transformed.name]
+        self.children = []
+        for helper, callee, wrt in transformed.callees:
+            child_key = ("rev", tuple(wrt), False, self.optimize)
+            child = compiling.get((callee, child_key))
+            if child is None:
+                child = _Derivative(callee, tuple(wrt), self.optimize)
+                child.compile(compiling)
+            ns[helper] = child.fn
+            self.children.append(child)
+        self.refresh()
         return self.fn
 
     def _lookup(self, name):
@@ -111,14 +124,21 @@ class _Derivative:
                 return False
         return True
 
-    def refresh(self):
-        """Copy the current values of the user function's free names into the namespace."""
+    def refresh(self, seen=None):
+        """Copy the current values of the user function's free names into the namespace
+        (and into its callees' namespaces)."""
         ns = self.ns
         for name in self.transformed.free_names:
             try:
                 ns[name] = self._lookup(name)
             except (AttributeError, ValueError):
                 ns.pop(name, None)
+        if self.children:
+            seen = set() if seen is None else seen
+            seen.add(id(self))
+            for child in self.children:
+                if id(child) not in seen:
+                    child.refresh(seen)
 
     def __call__(self, args, kwargs, seed=None):
         if self.fn is None or not self._bound_ok(self.transformed):

@@ -17,7 +17,7 @@ import gast
 from . import emit, rules
 from .errors import InternalError, SrcadError
 from .naming import Namer
-from .passes import activity, anf, control, desugar, fence, resolve, reverse, ssa
+from .passes import activity, anf, calls, control, desugar, fence, resolve, reverse, ssa
 from .passes import optimize as optimize_pass
 from .source import Source, missing
 
@@ -37,6 +37,7 @@ REVERSE = (
     Step(ssa.run, "ssa", "single assignment"),
     Step(resolve.run, "resolve", "classify calls"),
     Step(activity.run, "activity", "activity analysis"),
+    Step(calls.run, "calls", "derivatives of called user functions"),
     Step(reverse.run, "reverse", "primal sweep + adjoint sweep"),
     Step(optimize_pass.run, "optimize", "dead code, comments"),
 )
@@ -56,6 +57,7 @@ class Job:
     active: set = field(default_factory=set)
     template_globals: dict = field(default_factory=dict)  # template name -> name in code
     seed_name: str = ""
+    callees: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -72,6 +74,7 @@ class Transformed:
     free_names: tuple[str, ...]  # user globals / closure names the code reads
     bound: dict  # name -> object each call target resolved to at transform time
     helpers: dict  # name in code -> helper object (np, unbroadcast, ...)
+    callees: list = field(default_factory=list)  # (name in code, function, wrt names)
     filename: str = ""
     code: object = None
 
@@ -126,10 +129,33 @@ def make_job(source: Source, wrt_names, single_wrt=True, optimize=True) -> Job:
     return job
 
 
+def transform_callee(callee, wrt_names, job):
+    """The seed name of ``callee``'s derivative for ``wrt_names`` and its name in the code."""
+    from . import cache
+    from .source import get_source
+    helper = job.namer.fresh(f"vjp_{callee.__name__}")
+    key = calls.key_of(callee, wrt_names, False, job.optimize)
+    if key in calls.IN_PROGRESS:
+        seed = calls.IN_PROGRESS[key]
+    else:
+        cache_key = ("rev", tuple(wrt_names), False, job.optimize)
+        transformed = cache.get(callee.__code__, cache_key)
+        if transformed is None:
+            transformed = transform_reverse(get_source(callee), wrt_names, False, job.optimize)
+            cache.put(callee.__code__, cache_key, transformed)
+        seed = transformed.seed_name
+    job.callees.append((helper, callee, tuple(wrt_names)))
+    return seed, helper
+
+
 def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True) -> Transformed:
     job = make_job(source, wrt_names, single_wrt, optimize)
     steps = REVERSE if optimize else REVERSE[:-1]
-    fn = run_steps(job.tree, job, steps)
+    own = calls.key_of(source.fn, wrt_names, single_wrt, optimize)
+    try:
+        fn = run_steps(job.tree, job, steps)
+    finally:
+        calls.IN_PROGRESS.pop(own, None)
     if not optimize:
         fn.body = optimize_pass.tidy_all(fn.body)
     text = emit.to_source(fn)
@@ -145,8 +171,11 @@ def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True)
                 if not missing(obj):
                     bound[parts[0]] = obj
     helpers = {job.template_globals[k]: v for k, v in rules.TEMPLATE_GLOBALS.items()}
+    for helper, _, _ in job.callees:
+        helpers.pop(helper, None)
     filename = f"<srcad {fn.name} of {source.filename}:{source.tree.lineno}>"
     code = compile(ast.parse(text), filename, "exec")
     import linecache
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    return Transformed(text, fn.name, job.seed_name, free, bound, helpers, filename, code)
+    return Transformed(text, fn.name, job.seed_name, free, bound, helpers, list(job.callees),
+                       filename, code)

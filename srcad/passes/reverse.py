@@ -63,7 +63,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     primal, adjoint = sweep.apply_saves(primal), sweep.apply_saves(adjoint)
     prologue = sweep.prologue(fn)
     value = result_name
-    if result_name in sweep.saved:
+    if result_name in sweep.pushed:
         value = job.namer.fresh(f"{result_name}_value")
         primal.append(assign(value, name(result_name), ret))
     grad_expr = grads[0] if job.single_wrt else gast.Tuple(elts=grads, ctx=gast.Load())
@@ -134,6 +134,7 @@ class _Reverse:
         self.defined: set[str] = set()
         self.stack = None
         self.saved: set[str] = set()  # names whose pushes survive pruning
+        self.pushed: set[str] = set()  # names actually pushed somewhere
         self.loops: dict = {}  # loop node -> (counter name or None, target pushed per trip)
         self.maybe_defined = set(self.params)
         self.nested = {n.id for s in fn.body if isinstance(s, _COMPOUND) for n in gast.walk(s)
@@ -169,6 +170,7 @@ class _Reverse:
                 if self.stack is None:
                     self.stack = self.job.namer.fresh("stack")
                 if stmt.push:
+                    self.pushed.add(stmt.var)
                     node = gast.Expr(value=_method(self.stack, "append", name(stmt.var)))
                 else:
                     node = assign(stmt.var, _method(self.stack, "pop"))
@@ -184,7 +186,7 @@ class _Reverse:
         out = []
         if self.stack is not None:
             out.append(assign(self.stack, gast.List(elts=[], ctx=gast.Load()), fn))
-        need = (self.saved | self.zero_inits) & self.first_nested
+        need = (self.pushed | self.zero_inits) & self.first_nested
         for var in sorted(need - self.params):
             out.append(assign(var, grammar.const(None), fn))
         return out

@@ -147,7 +147,7 @@ def resolve_name(dotted: str):
     return getattr(builtins, dotted, None)
 
 
-def _check_template(stmts, rule_name, params, outputs, which):
+def _check_template(stmts, rule_name, params, outputs, which, extra=()):
     allowed_targets = {("b" if which == "vjp" else "d") + p for p in
                        (params if which == "vjp" else outputs)}
     temps = set()
@@ -164,7 +164,8 @@ def _check_template(stmts, rule_name, params, outputs, which):
             temps.update(t.id for t in stmt.targets)
         else:
             raise RuleError(f"rule {rule_name}: unsupported {which} statement `{_unparse(stmt)}`")
-    known = set(params) | set(outputs) | temps | set(TEMPLATE_GLOBALS) | set(dir(builtins))
+    known = set(params) | set(outputs) | temps | set(TEMPLATE_GLOBALS) | set(dir(builtins)) \
+        | set(extra)
     known |= {"b" + o for o in outputs} | {"d" + p for p in params}
     unknown = template.free_names(stmts) - known - allowed_targets
     for stmt in stmts:
@@ -201,25 +202,34 @@ def defrule(target, params: str, *, vjp: str, jvp: str = "", outputs: str = "y",
     else:
         key, extra_keys = target, []
         names = names or [_describe_key(target)]
-    signature = _signature(params)
-    out_names = tuple(outputs.split())
-    rule_name = names[0]
-    vjp_stmts = template.parse(vjp) if vjp.strip() else []
-    jvp_stmts = template.parse(jvp) if jvp.strip() else []
-    _check_template(vjp_stmts, rule_name, list(signature.parameters), out_names, "vjp")
-    _check_template(jvp_stmts, rule_name, list(signature.parameters), out_names, "jvp")
     if kind is None:
         kind = key[0] if isinstance(key, tuple) else "function"
         if key in _OPERATOR_NAMES:
             kind = "operator"
-    rule = Rule(key, list(names), signature, out_names, vjp_stmts, jvp_stmts, vjp, jvp,
-                tuple(cases), tol, kind)
+    rule = make_rule(key, params, vjp=vjp, jvp=jvp, outputs=outputs, cases=cases, tol=tol,
+                     names=names, kind=kind)
     for k in [key, *extra_keys]:
         if k in RULES and RULES[k] is not rule:
             RULES[k].names.extend(n for n in names if n not in RULES[k].names)
             continue
         RULES[k] = rule
     return rule
+
+
+def make_rule(key, params: str, *, vjp: str, jvp: str = "", outputs: str = "y", cases=(),
+              tol: float = 1e-6, names=None, kind: str = "function", extra_globals=()) -> Rule:
+    """A checked :class:`Rule`, not registered in the table (``defrule`` registers)."""
+    signature = _signature(params)
+    out_names = tuple(outputs.split())
+    names = list(names or [_describe_key(key)])
+    vjp_stmts = template.parse(vjp) if vjp.strip() else []
+    jvp_stmts = template.parse(jvp) if jvp.strip() else []
+    _check_template(vjp_stmts, names[0], list(signature.parameters), out_names, "vjp",
+                    extra_globals)
+    _check_template(jvp_stmts, names[0], list(signature.parameters), out_names, "jvp",
+                    extra_globals)
+    return Rule(key, names, signature, out_names, vjp_stmts, jvp_stmts, vjp, jvp,
+                tuple(cases), tol, kind)
 
 
 def defnondiff(*targets, why: str = "") -> None:

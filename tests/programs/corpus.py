@@ -309,3 +309,74 @@ CASES = [
     (rnn, (W0, U0, XS0), (0, 1, 2)),
     (math_scalars, (0.4,), 0),
 ]
+
+
+# -- calls to user functions ------------------------------------------------------------------
+
+from . import helpers_module  # noqa: E402
+from .helpers_module import scaled_square  # noqa: E402
+
+
+def _cube(x):
+    return x * x * x
+
+
+def _poly(x, a=2.0, b=1.0):
+    return a * x * x + b * x
+
+
+def call_same_module(x):
+    return _cube(x) + _cube(x * 2.0)
+
+
+def call_other_module(x, w):
+    return helpers_module.weighted(x, w) + np.sum(scaled_square(x))
+
+
+def call_keywords_and_defaults(x):
+    return _poly(x) + _poly(x, b=3.0) + _poly(a=0.5, x=x)
+
+
+def call_in_loop(x):
+    s = 0.0
+    for i in range(4):
+        s = s + _poly(x * i, a=x)
+    return s
+
+
+def call_closure(x):
+    return _make_closure(2.5)(x)
+
+
+def _make_closure(c):
+    def inner(t):
+        return c * np.sin(t)
+    return inner
+
+
+CLOSED = _make_closure(0.5)
+
+
+def call_global_closure(x):
+    return CLOSED(x) * x
+
+
+def recursive_power(x, n):
+    if n == 0:
+        return 1.0
+    return x * recursive_power(x, n - 1)
+
+
+def call_helper_with_loop(x):
+    return loop_while(x) + loop_break(np.array([x, 2.0 * x]))
+
+
+CASES += [
+    (call_same_module, (0.7,), 0),
+    (call_other_module, (np.array([0.5, -1.0]), np.array([2.0, 3.0])), (0, 1)),
+    (call_keywords_and_defaults, (0.9,), 0),
+    (call_in_loop, (0.4,), 0),
+    (call_global_closure, (0.8,), 0),
+    (recursive_power, (1.1, 6), 0),
+    (call_helper_with_loop, (0.2,), 0),
+]

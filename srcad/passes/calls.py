@@ -1,0 +1,104 @@
+"""Calls to the user's own functions: each callee gets a derivative of its own.
+
+Pre: ``job.ops`` (resolve) and ``job.active`` (activity).  Post: every call of a user
+function with active arguments is classified as a rule made for that call site: the
+primal calls the user's function unchanged, and the adjoint calls the callee's generated
+``vjp_<callee>`` with the same arguments and the result's adjoint, then adds its
+gradients to the arguments' adjoints.  Example, for ``y = helper(x, w)`` with ``x``
+active::
+
+    helper_grads = vjp_helper(x, w, bh=by)[1]
+    bx = helper_grads[0]
+
+Each callee is transformed once per set of active parameters and cached like any
+function; recursion resolves to the derivative being generated.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import gast
+
+from .. import grammar, rules
+from ..errors import UnsupportedError
+
+# (code object, wrt names, optimize) -> seed parameter name, for derivatives being generated
+IN_PROGRESS: dict = {}
+
+
+def key_of(fn, wrt_names, single, optimize):
+    return (fn.__code__, tuple(wrt_names), single, optimize)
+
+
+def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    job.callees = []
+    ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
+    if ret is not None:
+        own = key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize)
+        IN_PROGRESS[own] = job.namer.adjoint(ret.value.id)
+    for stmt in grammar.simple_statements(fn.body):
+        op = job.ops.get(stmt)
+        if op is None or op.kind != "user" or not isinstance(stmt, gast.Assign):
+            continue
+        targets = [n.id for n in gast.walk(stmt.targets[0]) if isinstance(n, gast.Name)]
+        if not set(targets) & job.active:
+            continue
+        _make_rule(stmt, op, job)
+    return fn
+
+
+def _make_rule(stmt, op, job):
+    call = stmt.value
+    callee = op.obj
+    loc = job.source.location(stmt)
+    if isinstance(stmt.targets[0], gast.Tuple):
+        raise UnsupportedError(
+            f"unpacking the result of `{op.display}` directly is not supported yet "
+            f"(in function `{job.name}`)", loc,
+            hint=f"assign it first: `out = {op.display}(...)`, then unpack `out`")
+    signature = inspect.signature(callee)
+    kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg is not None}
+    try:
+        bound = signature.bind(*call.args, **kwargs)
+    except TypeError as exc:
+        raise UnsupportedError(f"cannot match the arguments of `{op.display}`: {exc}", loc) \
+            from None
+    active = []
+    for param, value in bound.arguments.items():
+        kind = signature.parameters[param].kind
+        if kind in (kind.VAR_POSITIONAL, kind.VAR_KEYWORD):
+            names = {n.id for v in (value.values() if isinstance(value, dict) else value)
+                     for n in gast.walk(v) if isinstance(n, gast.Name)}
+            if names & job.active:
+                raise UnsupportedError(
+                    f"`{op.display}` receives differentiated values through *{param}/"
+                    f"**{param} (in function `{job.name}`)", loc,
+                    hint="give the helper named parameters")
+            continue
+        if {n.id for n in gast.walk(value) if isinstance(n, gast.Name)} & job.active:
+            active.append(param)
+    if not active:
+        op.kind = "nondiff"
+        return
+    from ..pipeline import transform_callee
+    seed, helper = transform_callee(callee, active, job)
+    positional_params = [_param_of(bound)(a) for a in call.args]
+    parts = [p for p in positional_params if p is not None]
+    positional = ", ".join(parts)
+    keyword = ", ".join(f"{p}={p}" for p in bound.arguments if p not in parts)
+    args = ", ".join(a for a in (positional, keyword, f"{seed}=by") if a)
+    vjp = [f"grads = {helper}({args})[1]"]
+    vjp += [f"b{p} += grads[{i}]" for i, p in enumerate(active)]
+    params = ", ".join(bound.arguments)
+    rule = rules.make_rule(callee, params, vjp="\n".join(vjp), names=[op.display],
+                           extra_globals=(helper,))
+    op.kind = "rule"
+    op.rule = rule
+    op.bindings = dict(bound.arguments)
+    job.template_globals[helper] = helper
+
+
+def _param_of(bound):
+    by_node = {id(v): k for k, v in bound.arguments.items()}
+    return lambda node: by_node.get(id(node))
