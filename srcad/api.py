@@ -72,12 +72,16 @@ class _Derivative:
         self.optimize = optimize
         self.fn = None
         self.transformed = None
+        self.containers = frozenset()
         self.children: list[_Derivative] = []
 
-    def compile(self, compiling=None):
-        """Transform (or fetch from the cache) and build the function and its callees'."""
+    def compile(self, compiling=None, containers=frozenset()):
+        """Transform (or fetch from the cache) and build the function and its callees'.
+
+        ``containers`` names the parameters that receive lists, tuples or dicts."""
         compiling = {} if compiling is None else compiling
-        key = ("rev", tuple(n for _, n, _ in self.wrt), self.single, self.optimize)
+        self.containers = containers
+        key = ("rev", tuple(n for _, n, _ in self.wrt), self.single, self.optimize, containers)
         compiling[(self.f, key)] = self
         code = self.f.__code__
         transformed = cache.get(code, key)
@@ -86,7 +90,8 @@ class _Derivative:
         if transformed is None:
             source = get_source(self.f)
             transformed = pipeline.transform_reverse(
-                source, [n for _, n, _ in self.wrt], self.single, self.optimize)
+                source, [n for _, n, _ in self.wrt], self.single, self.optimize,
+                {p: "container" for p in containers})
             cache.put(code, key, transformed)
         ns = {"__builtins__": builtins, **transformed.helpers}
         self.ns = ns
@@ -94,12 +99,12 @@ class _Derivative:
         exec(transformed.code, ns)
         self.fn = ns[transformed.name]
         self.children = []
-        for helper, callee, wrt in transformed.callees:
-            child_key = ("rev", tuple(wrt), False, self.optimize)
+        for helper, callee, wrt, kinds in transformed.callees:
+            child_key = ("rev", tuple(wrt), False, self.optimize, kinds)
             child = compiling.get((callee, child_key))
             if child is None:
                 child = _Derivative(callee, tuple(wrt), self.optimize)
-                child.compile(compiling)
+                child.compile(compiling, kinds)
             ns[helper] = child.fn
             self.children.append(child)
         self.refresh()
@@ -140,14 +145,30 @@ class _Derivative:
                 if id(child) not in seen:
                     child.refresh(seen)
 
+    def _containers(self, args, kwargs):
+        names = self.param_names
+        found = [names[i] for i, a in enumerate(args)
+                 if isinstance(a, (list, tuple, dict)) and i < len(names)]
+        found += [k for k, v in kwargs.items() if isinstance(v, (list, tuple, dict))]
+        return frozenset(found)
+
+    @property
+    def param_names(self):
+        names = getattr(self, "_param_names", None)
+        if names is None:
+            names = self._param_names = list(inspect.signature(self.f).parameters)
+        return names
+
     def __call__(self, args, kwargs, seed=None):
-        if self.fn is None or not self._bound_ok(self.transformed):
-            self.compile()
+        containers = self._containers(args, kwargs)
+        if self.fn is None or containers != self.containers or not self._bound_ok(
+                self.transformed):
+            self.compile(containers=containers)
         else:
             self.refresh()
         values = [self._check_input(args, kwargs, item) for item in self.wrt]
         if seed is not None:
-            kwargs = {**kwargs, self.transformed.seed_name: seed}
+            kwargs = {**kwargs, self.transformed.seed_name: _copy_structure(seed)}
         value, grads = self.fn(*args, **kwargs)
         if self.single:
             return value, _like(grads, values[0])
@@ -172,6 +193,11 @@ class _Derivative:
                              hint=f"pass {name}.astype(float)")
         if isinstance(value, (float, np.floating, complex)):
             return value
+        if isinstance(value, (list, tuple, dict)):
+            items = value.values() if isinstance(value, dict) else value
+            for item in items:
+                self._check_input((item,), {}, (0, name, inspect.Parameter.empty))
+            return value
         if isinstance(value, (bool, np.bool_)) or isinstance(value, numbers.Integral):
             raise InputError(f"argument `{name}` of `{self.f.__name__}` is the integer "
                              f"{value!r}; srcad differentiates floating-point values",
@@ -181,8 +207,22 @@ class _Derivative:
                          "float arrays", hint="pass a float or a numpy array of floats")
 
 
+def _copy_structure(x):
+    if isinstance(x, list):
+        return [_copy_structure(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(_copy_structure(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _copy_structure(v) for k, v in x.items()}
+    return x
+
+
 def _like(g, x):
     """The gradient ``g`` with the type, shape and dtype of the argument ``x``."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_like(gi, xi) for gi, xi in zip(g, x))
+    if isinstance(x, dict):
+        return {k: _like(g[k], v) for k, v in x.items()}
     if isinstance(x, np.ndarray):
         g = np.asarray(g)
         if g.shape != x.shape:

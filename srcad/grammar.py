@@ -99,6 +99,9 @@ def is_call(expr, local_names) -> bool:
 def is_rhs(expr, local_names) -> bool:
     if is_simple(expr, local_names) or is_call(expr, local_names):
         return True
+    if isinstance(expr, gast.Dict):
+        return all(k is not None and is_atom(k, local_names) for k in expr.keys) and all(
+            is_simple(v, local_names) for v in expr.values)
     if isinstance(expr, gast.BinOp):
         return is_atom(expr.left, local_names) and is_atom(expr.right, local_names)
     if isinstance(expr, gast.UnaryOp):

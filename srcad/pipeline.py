@@ -17,7 +17,7 @@ import gast
 from . import emit, rules
 from .errors import InternalError, SrcadError
 from .naming import Namer
-from .passes import activity, anf, calls, control, desugar, fence, resolve, reverse, ssa
+from .passes import activity, anf, calls, control, desugar, fence, kinds, resolve, reverse, ssa
 from .passes import optimize as optimize_pass
 from .source import Source, missing
 
@@ -37,6 +37,7 @@ REVERSE = (
     Step(ssa.run, "ssa", "single assignment"),
     Step(resolve.run, "resolve", "classify calls"),
     Step(activity.run, "activity", "activity analysis"),
+    Step(kinds.run, "kinds", "arrays and containers"),
     Step(calls.run, "calls", "derivatives of called user functions"),
     Step(reverse.run, "reverse", "primal sweep + adjoint sweep"),
     Step(optimize_pass.run, "optimize", "dead code, comments"),
@@ -58,6 +59,8 @@ class Job:
     template_globals: dict = field(default_factory=dict)  # template name -> name in code
     seed_name: str = ""
     callees: list = field(default_factory=list)
+    param_kinds: dict = field(default_factory=dict)  # parameter -> "array" | "container"
+    kinds: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -113,9 +116,11 @@ def run_steps(fn, job, steps):
     return fn
 
 
-def make_job(source: Source, wrt_names, single_wrt=True, optimize=True) -> Job:
+def make_job(source: Source, wrt_names, single_wrt=True, optimize=True,
+             param_kinds=None) -> Job:
     import copy
     job = Job(source, list(wrt_names), single_wrt, optimize)
+    job.param_kinds = dict(param_kinds or {})
     tree = copy.deepcopy(source.tree)
     names = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
     job.namer.reserve(*names)
@@ -129,29 +134,33 @@ def make_job(source: Source, wrt_names, single_wrt=True, optimize=True) -> Job:
     return job
 
 
-def transform_callee(callee, wrt_names, job):
+def transform_callee(callee, wrt_names, job, param_kinds=None):
     """The seed name of ``callee``'s derivative for ``wrt_names`` and its name in the code."""
     from . import cache
     from .source import get_source
     helper = job.namer.fresh(f"vjp_{callee.__name__}")
-    key = calls.key_of(callee, wrt_names, False, job.optimize)
+    containers = frozenset(p for p, k in (param_kinds or {}).items() if k == "container")
+    key = calls.key_of(callee, wrt_names, False, job.optimize) + (containers,)
     if key in calls.IN_PROGRESS:
         seed = calls.IN_PROGRESS[key]
     else:
-        cache_key = ("rev", tuple(wrt_names), False, job.optimize)
+        cache_key = ("rev", tuple(wrt_names), False, job.optimize, containers)
         transformed = cache.get(callee.__code__, cache_key)
         if transformed is None:
-            transformed = transform_reverse(get_source(callee), wrt_names, False, job.optimize)
+            transformed = transform_reverse(get_source(callee), wrt_names, False, job.optimize,
+                                            {p: "container" for p in containers})
             cache.put(callee.__code__, cache_key, transformed)
         seed = transformed.seed_name
-    job.callees.append((helper, callee, tuple(wrt_names)))
+    job.callees.append((helper, callee, tuple(wrt_names), containers))
     return seed, helper
 
 
-def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True) -> Transformed:
-    job = make_job(source, wrt_names, single_wrt, optimize)
+def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True,
+                      param_kinds=None) -> Transformed:
+    job = make_job(source, wrt_names, single_wrt, optimize, param_kinds)
     steps = REVERSE if optimize else REVERSE[:-1]
-    own = calls.key_of(source.fn, wrt_names, single_wrt, optimize)
+    containers = frozenset(p for p, k in (param_kinds or {}).items() if k == "container")
+    own = calls.key_of(source.fn, wrt_names, single_wrt, optimize) + (containers,)
     try:
         fn = run_steps(job.tree, job, steps)
     finally:
@@ -171,7 +180,7 @@ def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True)
                 if not missing(obj):
                     bound[parts[0]] = obj
     helpers = {job.template_globals[k]: v for k, v in rules.TEMPLATE_GLOBALS.items()}
-    for helper, _, _ in job.callees:
+    for helper, *_ in job.callees:
         helpers.pop(helper, None)
     filename = f"<srcad {fn.name} of {source.filename}:{source.tree.lineno}>"
     code = compile(ast.parse(text), filename, "exec")

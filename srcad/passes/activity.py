@@ -32,17 +32,35 @@ def operand_names(op, value) -> set[str]:
     return names
 
 
+def _append_target(stmt):
+    value = stmt.value
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr == "append" and isinstance(value.func.value, gast.Name):
+        return value.func.value.id
+    return None
+
+
 def targets(stmt) -> list[str]:
+    if isinstance(stmt, gast.Expr):
+        xs = _append_target(stmt)
+        return [xs] if xs else []
     if isinstance(stmt, gast.Assign):
         return [n.id for t in stmt.targets for n in gast.walk(t)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
     return []
 
 
+def loaded(expr) -> set[str]:
+    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     local = grammar.local_names(fn)
     assigns = [(stmt, operand_names(job.ops[stmt], stmt.value) & local, set(targets(stmt)))
                for stmt in grammar.simple_statements(fn.body) if isinstance(stmt, gast.Assign)]
+    assigns += [(stmt, loaded(stmt.value) & local, set(targets(stmt)))
+                for stmt in grammar.simple_statements(fn.body)
+                if isinstance(stmt, gast.Expr) and targets(stmt)]
     varied = set(job.wrt_names)
     changed = True
     while changed:  # loops carry dependences backwards: iterate to a fixed point

@@ -327,6 +327,14 @@ class _Flattener:
             return self.atom(expr)
         if isinstance(expr, (gast.Tuple, gast.List)):
             return self.simple(expr)
+        if isinstance(expr, gast.Dict):
+            if any(k is None for k in expr.keys):
+                raise UnsupportedError(
+                    f"`**` inside a dict literal is not supported (in function `{self.job.name}`)",
+                    self.job.source.location(self.origin), hint="list the keys one by one")
+            expr.keys = [self.atom(k) for k in expr.keys]
+            expr.values = [self.simple(v) for v in expr.values]
+            return expr
         if isinstance(expr, gast.BinOp):
             expr.left = self.atom(expr.left)
             expr.right = self.atom(expr.right)

@@ -35,7 +35,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     job.callees = []
     ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
     if ret is not None:
-        own = key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize)
+        containers = frozenset(p for p, k in job.param_kinds.items() if k == "container")
+        own = key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize) + (containers,)
         IN_PROGRESS[own] = job.namer.adjoint(ret.value.id)
     for stmt in grammar.simple_statements(fn.body):
         op = job.ops.get(stmt)
@@ -52,11 +53,12 @@ def _make_rule(stmt, op, job):
     call = stmt.value
     callee = op.obj
     loc = job.source.location(stmt)
-    if isinstance(stmt.targets[0], gast.Tuple):
-        raise UnsupportedError(
-            f"unpacking the result of `{op.display}` directly is not supported yet "
-            f"(in function `{job.name}`)", loc,
-            hint=f"assign it first: `out = {op.display}(...)`, then unpack `out`")
+    target = stmt.targets[0]
+    outputs = "y"
+    seed_value = "by"
+    if isinstance(target, gast.Tuple):  # ``a, b = helper(x)``: the seed is a tuple
+        outputs = " ".join(f"y{i}" for i in range(len(target.elts)))
+        seed_value = "(" + ", ".join(f"by{i}" for i in range(len(target.elts))) + ",)"
     signature = inspect.signature(callee)
     kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg is not None}
     try:
@@ -82,17 +84,20 @@ def _make_rule(stmt, op, job):
         op.kind = "nondiff"
         return
     from ..pipeline import transform_callee
-    seed, helper = transform_callee(callee, active, job)
+    kinds = {p: job.kinds.get(v.id, "unknown") for p, v in bound.arguments.items()
+             if isinstance(v, gast.Name)}
+    kinds = {p: "container" for p, k in kinds.items() if k != "array"}
+    seed, helper = transform_callee(callee, active, job, kinds)
     positional_params = [_param_of(bound)(a) for a in call.args]
     parts = [p for p in positional_params if p is not None]
     positional = ", ".join(parts)
     keyword = ", ".join(f"{p}={p}" for p in bound.arguments if p not in parts)
-    args = ", ".join(a for a in (positional, keyword, f"{seed}=by") if a)
+    args = ", ".join(a for a in (positional, keyword, f"{seed}={seed_value}") if a)
     vjp = [f"grads = {helper}({args})[1]"]
     vjp += [f"b{p} += grads[{i}]" for i, p in enumerate(active)]
     params = ", ".join(bound.arguments)
     rule = rules.make_rule(callee, params, vjp="\n".join(vjp), names=[op.display],
-                           extra_globals=(helper,))
+                           outputs=outputs, extra_globals=(helper,))
     op.kind = "rule"
     op.rule = rule
     op.bindings = dict(bound.arguments)

@@ -50,8 +50,8 @@ def classify(expr, stmt, local, job) -> Op:
         return Op("copy", bindings={"x": expr})
     if grammar.is_global_ref(expr, local):
         return Op("const", display=_unparse(expr))
-    if isinstance(expr, (gast.Tuple, gast.List)):
-        return Op("container", display="a tuple or list literal")
+    if isinstance(expr, (gast.Tuple, gast.List, gast.Dict)):
+        return Op("container", display="a tuple, list or dict literal")
     if isinstance(expr, gast.BinOp):
         return _keyed(grammar.BINOPS[type(expr.op)], {"x1": expr.left, "x2": expr.right},
                       _unparse(expr))
@@ -100,6 +100,8 @@ def _classify_call(call: gast.Call, stmt, local, job) -> Op:
             return Op("user", display=display, obj=obj)
         return Op("unknown", display=display, obj=obj)
     if isinstance(func, gast.Attribute):  # a method of a local value: x.sum(axis=0)
+        if func.attr == "append" and isinstance(stmt, gast.Expr):
+            return Op("append", display="list.append")
         key = ("method", func.attr)
         rule = rules.lookup(key)
         display = f"the method `.{func.attr}()`"

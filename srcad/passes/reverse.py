@@ -112,11 +112,13 @@ def _check_differentiable(stmt, job):
             f"supported yet (in function `{job.name}`)", loc,
             hint="inline the helper's body for now; calls to user functions are being added",
         )
-    if op.kind == "container":
-        raise UnsupportedError(
-            f"a tuple or list holding differentiated values is not supported yet (in function "
-            f"`{job.name}`)", loc, hint="pass the values separately, or stack them with np.stack",
-        )
+    if op.kind == "rule" and op.rule.kind == "operator":
+        for operand in op.bindings.values():
+            if isinstance(operand, gast.Name) and job.kinds.get(operand.id) == "container":
+                raise UnsupportedError(
+                    f"arithmetic on a list, tuple or dict is not differentiable (in function "
+                    f"`{job.name}`)", loc,
+                    hint="append to the list, or convert it with np.array(...) first")
 
 
 class _Save:
@@ -297,6 +299,9 @@ class _Reverse:
                         out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
                         self.defined.add(bvar)
             return out
+        if _is_append(stmt):
+            body = self.append_adjoint(stmt)
+            return [comments.adjoint_marker(stmt, job)] + body if body else []
         if isinstance(stmt, gast.If):
             inits = self.zero_init(stmt, loop=False)
             saved = set(self.defined)
@@ -390,11 +395,18 @@ class _Reverse:
         return out
 
     # -- one assignment -------------------------------------------------------------------
-    def accumulate(self, bname: str, expr, origin) -> gast.Assign:
+    def accumulate(self, bname: str, expr, origin, var=None) -> gast.Assign:
         if bname in self.defined:
-            expr = gast.BinOp(left=name(bname), op=gast.Add(), right=expr)
+            if var is not None and self.job.kinds.get(var, "array") != "array":
+                expr = _call("add", name(bname), expr)
+            else:
+                expr = gast.BinOp(left=name(bname), op=gast.Add(), right=expr)
         self.defined.add(bname)
         return assign(bname, expr, origin)
+
+    def add_to(self, var: str, expr, origin) -> gast.Assign:
+        """``b<var> += expr``."""
+        return self.accumulate(self.job.namer.adjoint(var), expr, origin, var)
 
     def assign_adjoint(self, stmt) -> list:
         op = self.job.ops[stmt]
@@ -403,8 +415,9 @@ class _Reverse:
             source = op.bindings["x"].id
             if source not in self.job.active:
                 return []
-            return [self.accumulate(self.job.namer.adjoint(source),
-                                    name(self.job.namer.adjoint(target.id)), stmt)]
+            return [self.add_to(source, name(self.job.namer.adjoint(target.id)), stmt)]
+        if op.kind == "container":
+            return self.container_adjoint(stmt, target)
         if op.kind != "rule":
             return []  # a constant or a non-differentiable value: nothing flows back
         return self.rule(stmt, op, target)
@@ -438,12 +451,44 @@ class _Reverse:
         temps = {mapping[t] for t in template.assigned_names(rule.vjp)}
         return _drop_unused(out, temps)
 
+    def container_adjoint(self, stmt, target) -> list:
+        """``t = (a, b)`` / ``[a, b]`` / ``{"k": a}``: each element gets its item of ``bt``."""
+        value = stmt.value
+        bt = self.job.namer.adjoint(target.id)
+        if isinstance(value, gast.Dict):
+            pairs = list(zip(value.keys, value.values))
+        else:
+            pairs = [(grammar.const(i), e) for i, e in enumerate(value.elts)]
+        out = []
+        for key, elt in pairs:
+            if isinstance(elt, gast.Name) and elt.id in self.job.active:
+                item = gast.Subscript(value=name(bt), slice=key, ctx=gast.Load())
+                out.append(self.add_to(elt.id, item, stmt))
+        return out
+
+    def append_adjoint(self, stmt) -> list:
+        """``xs.append(v)``: ``v`` gets the last item of ``bxs``; ``xs`` loses it again."""
+        call = stmt.value
+        xs = call.func.value.id
+        if xs not in self.job.active:
+            return []
+        bxs = self.job.namer.adjoint(xs)
+        taken = _method(bxs, "pop")
+        value = call.args[0]
+        out = []
+        if isinstance(value, gast.Name) and value.id in self.job.active:
+            out.append(self.add_to(value.id, taken, stmt))
+        else:
+            out.append(gast.copy_location(gast.Expr(value=taken), stmt))
+        out.append(gast.copy_location(gast.Expr(value=_method(xs, "pop")), stmt))
+        return out
+
     def contribution(self, operand, value, param, stmt) -> list:
         """Add ``value`` to the adjoint of ``operand`` (a name, or a literal of names)."""
         active = self.job.active
         if isinstance(operand, gast.Name):
             if operand.id in active:
-                return [self.accumulate(self.job.namer.adjoint(operand.id), value, stmt)]
+                return [self.add_to(operand.id, value, stmt)]
             return []
         if isinstance(operand, (gast.Tuple, gast.List)):
             hits = [(i, e) for i, e in enumerate(operand.elts)
@@ -454,7 +499,7 @@ class _Reverse:
             out = [assign(parts, value, stmt)]
             for i, elt in hits:
                 item = gast.Subscript(value=name(parts), slice=grammar.const(i), ctx=gast.Load())
-                out.append(self.accumulate(self.job.namer.adjoint(elt.id), item, stmt))
+                out.append(self.add_to(elt.id, item, stmt))
             return out
         return []
 
@@ -494,3 +539,9 @@ def _first_assigned_in_compound(body) -> set[str]:
 
     walk(body, False)
     return out
+
+
+def _is_append(stmt) -> bool:
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
+            and isinstance(stmt.value.func.value, gast.Name) and len(stmt.value.args) == 1)

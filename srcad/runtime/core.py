@@ -13,6 +13,9 @@ def unbroadcast(g, x):
     """
     if isinstance(x, float):  # a Python or numpy scalar: the common case in scalar code
         return g if isinstance(g, float) else np.sum(g)
+    if isinstance(g, (list, tuple, dict)) or isinstance(x, (list, tuple, dict)):
+        raise TypeError("srcad: arithmetic on lists, tuples or dicts is not differentiable; "
+                        "use np.array(...) or append to a list")
     if isinstance(x, np.ndarray) and isinstance(g, np.ndarray) and g.shape == x.shape:
         return g
     shape = np.shape(x)
@@ -53,9 +56,13 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 
 def zeros_like(x):
-    """A zero adjoint for ``x``: ``0.0`` for a Python number, an array of zeros otherwise."""
-    if isinstance(x, (float, int)):
+    """A zero adjoint for ``x``: ``0.0`` for a number (or a value not yet assigned), an
+    array of zeros for an array, the same structure of zeros for a list/tuple/dict."""
+    if isinstance(x, (float, int)) or x is None:
         return 0.0
+    if isinstance(x, (list, tuple, dict)):
+        from .containers import container_zeros
+        return container_zeros(x)
     return np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
 
 

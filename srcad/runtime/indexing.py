@@ -24,6 +24,9 @@ def unindex(g, x, idx):
     >>> unindex(np.ones(2), np.zeros(3), np.array([0, 0])).tolist()
     [2.0, 0.0, 0.0]
     """
+    if isinstance(x, (list, tuple, dict)):
+        from .containers import unindex_container
+        return unindex_container(g, x, idx)
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
     if _is_basic(idx):
         out[idx] = g

@@ -1,0 +1,78 @@
+"""Kind inference: which names hold arrays (or numbers) and which hold containers.
+
+Pre: ``job.ops`` (resolve) and ``job.param_kinds`` (the kinds of the arguments the
+derivative is compiled for: ``"array"`` for numbers and arrays, ``"container"`` for
+lists, tuples and dicts).  Post: ``job.kinds`` maps every local name to ``"array"``,
+``"container"`` or ``"unknown"``.  The reverse pass adds adjoints of arrays with ``+``
+and those of anything else with the structural ``add`` helper.  Example: in
+``xs = []; xs.append(x * 2.0); y = np.stack(xs)``, ``xs`` is a container, ``y`` an array.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import grammar
+from .activity import targets
+
+_ARRAY, _CONTAINER, _UNKNOWN = "array", "container", "unknown"
+
+
+def _join(a, b):
+    if a is None:
+        return b
+    return a if a == b else _UNKNOWN
+
+
+def _kind_of(stmt, op, kinds):
+    value = stmt.value
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        return _CONTAINER
+    if isinstance(value, gast.Constant):
+        return _ARRAY if isinstance(value.value, (int, float, complex)) else _UNKNOWN
+    if op.kind == "copy":
+        return kinds.get(op.bindings["x"].id, _UNKNOWN)
+    if isinstance(value, gast.Subscript):
+        base = kinds.get(value.value.id, _UNKNOWN)
+        return _ARRAY if base == _ARRAY else _UNKNOWN
+    if op.kind == "rule" and op.rule.kind != "user":
+        return _ARRAY
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Attribute)):
+        return _ARRAY
+    return _UNKNOWN
+
+
+def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    kinds: dict = {p: job.param_kinds.get(p, _ARRAY) for p in grammar.params(fn)}
+    stmts = [s for s in grammar.simple_statements(fn.body) if isinstance(s, gast.Assign)]
+    loop_targets = [n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)]
+    for var in loop_targets:
+        kinds[var] = _ARRAY  # range/keys loops: integers or keys, never differentiated
+    changed = True
+    while changed:
+        changed = False
+        proposal: dict = {}
+        for stmt in stmts:
+            op = job.ops[stmt]
+            stored = targets(stmt)
+            kind = _kind_of(stmt, op, kinds) if len(stored) == 1 else _ARRAY
+            for var in stored:
+                proposal[var] = _join(proposal.get(var), kind)
+        for var, kind in proposal.items():
+            if var in kinds and var not in loop_targets and kinds[var] != kind \
+                    and var not in job.param_kinds:
+                kind = _join(kinds[var], kind)
+            if kinds.get(var) != kind:
+                kinds[var] = kind
+                changed = True
+    for stmt in grammar.simple_statements(fn.body):
+        if _is_append(stmt):
+            kinds[stmt.value.func.value.id] = _CONTAINER
+    job.kinds = kinds
+    return fn
+
+
+def _is_append(stmt) -> bool:
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
+            and isinstance(stmt.value.func.value, gast.Name))

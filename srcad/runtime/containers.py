@@ -1,0 +1,82 @@
+"""Adjoints of containers: lists, tuples and dicts of floats and arrays.
+
+The adjoint of a container has the container's structure (a list for a list, a dict with
+the same keys for a dict).  Container adjoints are always fresh objects that generated
+code owns, so ``bxs.pop()`` and element updates never touch a user's value.
+"""
+
+import numpy as np
+
+__all__ = ["add", "unindex_container", "unsum", "extremum_args", "copy_container",
+           "container_zeros"]
+
+
+def add(a, b):
+    """``a + b`` for adjoints: elementwise for lists, tuples and dicts.
+
+    >>> add([1.0, 2.0], [3.0, 4.0])
+    [4.0, 6.0]
+    """
+    if isinstance(a, list):
+        return [add(u, v) for u, v in zip(a, b, strict=True)]
+    if isinstance(a, tuple):
+        return tuple(add(u, v) for u, v in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) for k in a}
+    return a + b
+
+
+def container_zeros(x):
+    """Zeros with the structure of ``x``."""
+    if isinstance(x, list):
+        return [container_zeros(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(container_zeros(v) for v in x)
+    if isinstance(x, dict):
+        return {k: container_zeros(v) for k, v in x.items()}
+    if x is None or isinstance(x, (str, bool)):
+        return 0.0
+    if isinstance(x, (float, int)):
+        return 0.0
+    return np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
+
+
+def unindex_container(g, x, idx):
+    """Zeros shaped like container ``x`` with ``g`` at ``idx`` (an int, slice or key)."""
+    out = container_zeros(x)
+    if isinstance(x, tuple):
+        out = list(out)
+    if isinstance(idx, slice):
+        positions = range(len(x))[idx]
+        for pos, value in zip(positions, g, strict=True):
+            out[pos] = value
+    else:
+        out[idx] = g
+    return tuple(out) if isinstance(x, tuple) else out
+
+
+def unsum(g, iterable):
+    """The adjoint of the builtin ``sum(iterable)``: ``g`` for every item."""
+    if isinstance(iterable, (list, tuple)):
+        return type(iterable)(g if np.ndim(v) == np.ndim(g) else np.broadcast_to(g, np.shape(v))
+                              for v in iterable)
+    return np.broadcast_to(g, np.shape(iterable))
+
+
+def extremum_args(g, values, largest):
+    """Adjoints of ``max(*values)``/``min(*values)`` (or of one iterable): ``g`` goes to
+    the first item that attains the extremum, as Python's max/min return it."""
+    items = values[0] if len(values) == 1 else values
+    pick = max if largest else min
+    best = pick(range(len(items)), key=lambda i: items[i])
+    out = [container_zeros(v) for v in items]
+    out[best] = g
+    if len(values) == 1:
+        return (type(items)(out) if isinstance(items, (list, tuple))
+                else np.asarray(out),)
+    return tuple(out)
+
+
+def copy_container(x):
+    """A shallow copy of a list (the value a function returns before rewinding)."""
+    return list(x) if isinstance(x, list) else x
