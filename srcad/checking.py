@@ -18,14 +18,45 @@ class GradCheckError(SrcadError, AssertionError):
     """A derivative disagrees with finite differences."""
 
 
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        return [leaf for item in x for leaf in _leaves(item)]
+    if isinstance(x, dict):
+        return [leaf for key in x for leaf in _leaves(x[key])]
+    return [x]
+
+
 def _as_float_array(x):
-    return np.array(x, dtype=np.float64)
+    """All the numbers in ``x`` (a float, an array, or a list/tuple/dict of them), flat."""
+    leaves = _leaves(x)
+    if not leaves:
+        return np.zeros(0)
+    return np.concatenate([np.ravel(np.asarray(leaf, dtype=np.float64)) for leaf in leaves])
 
 
-def _restore(x_arr, like):
+def _restore(flat, like):
+    """``flat`` poured back into the structure of ``like``."""
+    out, _ = _pour(flat, like, 0)
+    return out
+
+
+def _pour(flat, like, start):
+    if isinstance(like, (list, tuple)):
+        items = []
+        for item in like:
+            value, start = _pour(flat, item, start)
+            items.append(value)
+        return type(like)(items), start
+    if isinstance(like, dict):
+        out = {}
+        for key in like:
+            out[key], start = _pour(flat, like[key], start)
+        return out, start
+    size = int(np.size(like))
+    chunk = flat[start:start + size]
     if isinstance(like, np.ndarray):
-        return x_arr.reshape(like.shape)
-    return float(x_arr.reshape(()))
+        return chunk.reshape(like.shape), start + size
+    return float(chunk[0]), start + size
 
 
 def _step(value):
@@ -65,8 +96,7 @@ def check_grads(f, args, wrt=0, modes=("rev",), order=1, rtol=1e-5, atol=1e-6, s
         if not isinstance(position, int):
             raise InputError("check_grads takes wrt as parameter positions")
         _, grad = api.vjp(f, wrt=position)(*args, cotangent)
-        _check_one(f, args, position, np.asarray(grad, dtype=np.float64), cotangent, rng,
-                   rtol, atol)
+        _check_one(f, args, position, _as_float_array(grad), cotangent, rng, rtol, atol)
 
 
 def _fd_directional(f, args, position, direction, cotangent):
@@ -81,7 +111,10 @@ def _fd_directional(f, args, position, direction, cotangent):
 def _check_one(f, args, position, grad, cotangent, rng, rtol, atol):
     x = args[position]
     flat = _as_float_array(x).ravel()
-    g = grad.ravel() if grad.size == flat.size else np.broadcast_to(grad, np.shape(x)).ravel()
+    if grad.size != flat.size:
+        raise GradCheckError(f"srcad's gradient for argument {position} of `{f.__name__}` "
+                             f"has {grad.size} numbers, the argument {flat.size}")
+    g = grad
     if not np.all(np.isfinite(g)):
         raise GradCheckError(f"srcad's gradient of `{f.__name__}` with respect to argument "
                              f"{position} is not finite: {g}")
@@ -96,7 +129,8 @@ def _check_one(f, args, position, grad, cotangent, rng, rtol, atol):
             bound = atol + rtol * max(abs(fd), abs(g[i]))
             if err > bound and err - bound > worst:
                 worst = err - bound
-                index = np.unravel_index(i, np.shape(x)) if np.ndim(x) else ()
+                index = (np.unravel_index(i, np.shape(x)) if isinstance(x, np.ndarray)
+                         else (i,) if flat.size > 1 else ())
                 report = (f"{name}: worst coordinate {index}: srcad {g[i]!r}, finite "
                           f"differences {fd!r} (error {err:.3g})")
         if report:

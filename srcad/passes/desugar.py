@@ -16,13 +16,103 @@ import gast
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    job.outside_names = {n.id for n in _walk_outside_comprehensions(fn)
+                         if isinstance(n, gast.Name)}
     fn.body = _block(fn.body, job)
     return fn
+
+
+def _walk_outside_comprehensions(node):
+    yield node
+    for child in gast.iter_child_nodes(node):
+        if not isinstance(child, _COMPREHENSIONS):
+            yield from _walk_outside_comprehensions(child)
+
+
+_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
+
+
+class _Hoist(gast.NodeTransformer):
+    """Replace comprehensions by a name, collecting the loops that build the list."""
+
+    def __init__(self, job, origin):
+        self.job, self.origin, self.stmts = job, origin, []
+
+    def visit_Lambda(self, node):
+        return node
+
+    def visit_ListComp(self, node):
+        return self._hoist(node)
+
+    def visit_GeneratorExp(self, node):
+        return self._hoist(node)
+
+    def _hoist(self, node):
+        job = self.job
+        items = job.namer.fresh("items")
+        renames = {}
+        for gen in node.generators:
+            for target in gast.walk(gen.target):
+                if isinstance(target, gast.Name) and target.id not in renames:
+                    old = target.id
+                    renames[old] = old if old not in job.outside_names else job.namer.fresh(old)
+                    job.outside_names.add(renames[old])
+        rename = _Rename(renames)
+        for gen in node.generators:
+            rename.visit(gen.target)
+            gen.ifs = [rename.visit(c) for c in gen.ifs]
+        elt = rename.visit(node.elt)
+        for gen in node.generators[1:]:
+            gen.iter = rename.visit(gen.iter)
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=_name(items, gast.Load(), self.origin), attr="append",
+                                ctx=gast.Load()), args=[elt], keywords=[]))
+        body = [gast.copy_location(append, self.origin)]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.copy_location(gast.If(test=cond, body=body, orelse=[]), self.origin)]
+            loop = gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
+                            type_comment=None)
+            body = [gast.copy_location(loop, self.origin)]
+        start = _assign(_name(items, gast.Store(), self.origin),
+                        gast.List(elts=[], ctx=gast.Load()), self.origin)
+        self.stmts += [start] + _block(body, job)
+        return _name(items, gast.Load(), self.origin)
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        node.id = self.renames.get(node.id, node.id)
+        return node
+
+
+def _hoisted(stmt, job):
+    """Statements that build the comprehensions of ``stmt``'s expressions, and ``stmt``."""
+    hoist = _Hoist(job, stmt)
+    if isinstance(stmt, (gast.If, gast.While)):
+        if isinstance(stmt, gast.While) and any(isinstance(n, _COMPREHENSIONS)
+                                                for n in gast.walk(stmt.test)):
+            from ..errors import UnsupportedError
+            raise UnsupportedError(
+                f"a comprehension in a `while` condition is not supported (in function "
+                f"`{job.name}`)", job.source.location(stmt),
+                hint="compute it in the loop body and test a plain name")
+        stmt.test = hoist.visit(stmt.test)
+    elif isinstance(stmt, gast.For):
+        stmt.iter = hoist.visit(stmt.iter)
+    else:
+        if getattr(stmt, "value", None) is not None:
+            stmt.value = hoist.visit(stmt.value)
+    return hoist.stmts
 
 
 def _block(stmts, job):
     out = []
     for stmt in stmts:
+        out.extend(_hoisted(stmt, job))
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             stmt.body = _block(stmt.body, job)
             stmt.orelse = _block(stmt.orelse, job)

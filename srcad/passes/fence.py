@@ -40,11 +40,8 @@ _STMT_NAMES = {
 
 _EXPR_NAMES = {
     gast.Lambda: ("a lambda inside the function", _LATER),
-    gast.ListComp: ("a list comprehension", _LATER),
     gast.SetComp: ("a set comprehension", "build a list instead"),
     gast.DictComp: ("a dict comprehension", _LATER),
-    gast.GeneratorExp: ("a generator expression", _LATER),
-    gast.Dict: ("a dict literal", _LATER),
     gast.Set: ("a set literal", "use a list or a tuple"),
     gast.Await: ("`await`", "differentiate synchronous code only"),
     gast.Yield: ("`yield`", "return a list or an array instead of yielding values"),

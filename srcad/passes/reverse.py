@@ -492,14 +492,14 @@ class _Reverse:
             return []
         if isinstance(operand, (gast.Tuple, gast.List)):
             hits = [(i, e) for i, e in enumerate(operand.elts)
-                    if isinstance(e, gast.Name) and e.id in active]
+                    if {n.id for n in gast.walk(e) if isinstance(n, gast.Name)} & active]
             if not hits:
                 return []
             parts = self.job.namer.fresh(f"b{param}")
             out = [assign(parts, value, stmt)]
             for i, elt in hits:
                 item = gast.Subscript(value=name(parts), slice=grammar.const(i), ctx=gast.Load())
-                out.append(self.add_to(elt.id, item, stmt))
+                out.extend(self.contribution(elt, item, f"{param}_{i}", stmt))
             return out
         return []
 

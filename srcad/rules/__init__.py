@@ -288,4 +288,4 @@ def supported_functions() -> list[str]:
 
 
 # The table itself: importing these modules registers their rules.
-from . import operators, elementwise, reductions, linalg, shapes, nondiff  # noqa: E402,F401
+from . import operators, elementwise, reductions, linalg, shapes, nondiff, pybuiltins  # noqa: E402,F401,E501
