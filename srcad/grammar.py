@@ -3,6 +3,7 @@
 After ``anf``, a function body is a list of::
 
     stmt   := Assign([Name], rhs) | Assign([Tuple(Name*)], call) | Return(Name) | Expr(call)
+            | Assign([Subscript(Name, index)], atom)                 (``x[i] = v``)
             | If(Name, stmt*, stmt*) | For(Name, loop_iter, stmt*) | While(True, stmt*) | Break
     loop_iter := range(atom*) | reversed(range(atom*)) | Name.keys()
     rhs    := simple | BinOp(atom, atom) | UnaryOp(atom) | Compare(atom, atom*) | call
@@ -178,6 +179,9 @@ def _assert_block(stmts, local) -> None:
                 ok = is_rhs(stmt.value, local)
             elif isinstance(target, gast.Tuple):
                 ok = all(isinstance(e, gast.Name) for e in target.elts) and is_call(stmt.value, local)
+            elif isinstance(target, gast.Subscript):
+                ok = isinstance(target.value, gast.Name) and is_index(target.slice, local) \
+                    and is_atom(stmt.value, local)
         elif isinstance(stmt, gast.Return):
             ok = isinstance(stmt.value, gast.Name)
         elif isinstance(stmt, gast.Expr):

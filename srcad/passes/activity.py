@@ -18,7 +18,9 @@ def operand_names(op, value) -> set[str]:
     """Local names whose derivative flows through ``value`` (classified as ``op``)."""
     if op.kind in ("nondiff", "const"):
         return set()
-    if op.kind == "rule":
+    if op.kind == "setitem":
+        exprs = [op.bindings["x"], op.bindings["v"]]
+    elif op.kind == "rule":
         exprs = [op.bindings[p] for p in op.rule.diff_params() if p in op.bindings]
     elif op.kind == "copy":
         exprs = [op.bindings["x"]]
@@ -45,6 +47,8 @@ def targets(stmt) -> list[str]:
         xs = _append_target(stmt)
         return [xs] if xs else []
     if isinstance(stmt, gast.Assign):
+        if isinstance(stmt.targets[0], gast.Subscript):
+            return [stmt.targets[0].value.id]
         return [n.id for t in stmt.targets for n in gast.walk(t)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
     return []

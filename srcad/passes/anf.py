@@ -74,6 +74,13 @@ class _Flattener:
             if isinstance(target, gast.Tuple):
                 self.emit(gast.Assign(targets=[target], value=self.call(stmt.value),
                                       type_comment=None))
+            elif isinstance(target, gast.Subscript):  # x[i] = v
+                value = self.atom(stmt.value)
+                index = self.index(target.slice)
+                base = self.local_name(gast.Name(id=target.value.id, ctx=gast.Load(),
+                                                 annotation=None, type_comment=None))
+                store = gast.Subscript(value=base, slice=index, ctx=gast.Store())
+                self.emit(gast.Assign(targets=[store], value=value, type_comment=None))
             elif isinstance(stmt.value, gast.IfExp):
                 self.if_exp(stmt.value, target.id)
             elif isinstance(stmt.value, gast.BoolOp):

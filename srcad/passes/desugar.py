@@ -137,6 +137,14 @@ def _lower(stmt, job):
         return []
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
         return []  # docstring or a bare constant
+    if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
+        import copy as _copy
+        read = _copy.deepcopy(stmt.target)
+        for node in gast.walk(read):
+            if hasattr(node, "ctx") and isinstance(node.ctx, gast.Store):
+                node.ctx = gast.Load()
+        value = gast.copy_location(gast.BinOp(left=read, op=stmt.op, right=stmt.value), stmt)
+        return [_assign(stmt.target, value, stmt)]
     if isinstance(stmt, gast.AugAssign):
         load = _name(stmt.target.id, gast.Load(), stmt.target)
         value = gast.copy_location(gast.BinOp(left=load, op=stmt.op, right=stmt.value), stmt)

@@ -120,9 +120,10 @@ def _check_target(target, job):
             _check_target(elt, job)
         return
     if isinstance(target, gast.Subscript):
-        _fail(target, job, "assignment to an element or a slice (`x[i] = ...`)",
-              "build a new array instead, e.g. with np.concatenate or np.where "
-              "(in-place updates are being added)")
+        if isinstance(target.value, gast.Name):
+            return
+        _fail(target, job, "assignment into a nested element (`x[i][j] = ...`)",
+              "index once with a tuple, `x[i, j] = ...`, or assign to a name first")
     if isinstance(target, gast.Attribute):
         _fail(target, job, "assignment to an attribute", "assign to a local variable")
     _fail(target, job, f"assignment to {type(target).__name__}", "assign to a name")

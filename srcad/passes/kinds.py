@@ -35,7 +35,7 @@ def _kind_of(stmt, op, kinds):
     if isinstance(value, gast.Subscript):
         base = kinds.get(value.value.id, _UNKNOWN)
         return _ARRAY if base == _ARRAY else _UNKNOWN
-    if op.kind == "rule" and op.rule.kind != "user":
+    if (op.kind == "rule" and op.rule.kind != "user") or op.kind == "nondiff":
         return _ARRAY
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Attribute)):
         return _ARRAY
@@ -54,6 +54,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
         proposal: dict = {}
         for stmt in stmts:
             op = job.ops[stmt]
+            if op.kind == "setitem":
+                continue
             stored = targets(stmt)
             kind = _kind_of(stmt, op, kinds) if len(stored) == 1 else _ARRAY
             for var in stored:

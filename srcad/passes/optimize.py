@@ -45,7 +45,8 @@ class _Liveness:
 
     def removable(self, stmt, live) -> bool:
         return (isinstance(stmt, gast.Assign) and not (stored_names(stmt) & live)
-                and stmt not in self.impure and not _is_pop(stmt))
+                and stmt not in self.impure and not _is_pop(stmt)
+                and all(isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets))
 
     def block(self, stmts, live, exit_live):
         for stmt in reversed(stmts):

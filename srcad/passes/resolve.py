@@ -31,11 +31,20 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     local = grammar.local_names(fn)
     job.ops = {}
     for stmt in grammar.simple_statements(fn.body):
-        if isinstance(stmt, gast.Assign):
+        if is_setitem(stmt):
+            target = stmt.targets[0]
+            job.ops[stmt] = Op("setitem", bindings={"x": target.value, "v": stmt.value,
+                                                    "idx": index_value(target.slice)},
+                               display="assignment into an element")
+        elif isinstance(stmt, gast.Assign):
             job.ops[stmt] = classify(stmt.value, stmt, local, job)
         elif isinstance(stmt, gast.Expr):
             job.ops[stmt] = classify(stmt.value, stmt, local, job)
     return fn
+
+
+def is_setitem(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
 
 
 def _unparse(expr) -> str:

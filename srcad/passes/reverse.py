@@ -46,6 +46,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     for stmt in grammar.simple_statements(fn.body):
         if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active:
             _check_differentiable(stmt, job)
+    check_setitem_aliasing(fn, job)
     sweep = _Reverse(job, fn)
     result_name = ret.value.id
     seed = job.namer.adjoint(result_name)
@@ -63,9 +64,12 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     primal, adjoint = sweep.apply_saves(primal), sweep.apply_saves(adjoint)
     prologue = sweep.prologue(fn)
     value = result_name
-    if result_name in sweep.pushed:
+    if result_name in sweep.pushed or result_name in sweep.items_saved:
         value = job.namer.fresh(f"{result_name}_value")
-        primal.append(assign(value, name(result_name), ret))
+        snapshot = name(result_name)
+        if result_name in sweep.items_saved:
+            snapshot = _call("copy_value", snapshot)
+        primal.append(assign(value, snapshot, ret))
     grad_expr = grads[0] if job.single_wrt else gast.Tuple(elts=grads, ctx=gast.Load())
     result = gast.Return(value=gast.Tuple(elts=[name(value), grad_expr], ctx=gast.Load()))
     fn.body = prologue + primal + [comments.blank()] + adjoint + [result]
@@ -128,6 +132,59 @@ class _Save:
         self.var, self.push, self.origin = var, push, origin
 
 
+class _SaveItem:
+    """A placeholder for saving/restoring ``x[idx]`` around ``x[idx] = v``."""
+
+    def __init__(self, var: str, index, push: bool, origin):
+        self.var, self.index, self.push, self.origin = var, index, push, origin
+
+
+_VIEWS = {"reshape", "transpose", "swapaxes", "moveaxis", "ravel", "squeeze", "expand_dims",
+          "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "flip",
+          "fliplr", "flipud", "real", "imag", "T", "rot90", "view", "asarray"}
+
+
+def check_setitem_aliasing(fn, job):
+    """Refuse ``x[i] = v`` where ``x`` may share memory with another value srcad tracks
+    separately: a silently wrong derivative would follow."""
+    from .resolve import is_setitem
+    mutated = {s.targets[0].value.id: s for s in grammar.simple_statements(fn.body)
+               if is_setitem(s)}
+    if not mutated:
+        return
+    for stmt in grammar.simple_statements(fn.body):
+        op = job.ops.get(stmt)
+        if op is None or is_setitem(stmt):
+            continue
+        stored = targets(stmt)
+        reason = None
+        if set(stored) & set(mutated) and isinstance(stmt, gast.Assign):
+            value = stmt.value
+            rule_name = op.rule.name.rsplit(".", 1)[-1] if op.rule is not None else ""
+            if op.kind == "copy":
+                reason = f"it is another name for `{op.bindings['x'].id}`"
+            elif isinstance(value, gast.Subscript) or isinstance(value, gast.Attribute) \
+                    or rule_name in _VIEWS:
+                reason = "it may be a view into another array"
+            elif op.kind == "user":
+                reason = "it is the result of a function that may return one of its arguments"
+        sources = stmt.value.args if op.kind == "append" else [stmt.value]
+        used = {n.id for s in sources for n in gast.walk(s) if isinstance(n, gast.Name)}
+        shared = used & set(mutated)
+        if shared and (op.kind in ("copy", "container", "append")):
+            var = sorted(shared)[0]
+            reason = reason or f"`{var}` is also stored elsewhere (line {stmt.lineno})"
+            stored = [var]
+        if reason:
+            var = sorted(set(stored) & set(mutated))[0] if set(stored) & set(mutated) else \
+                stored[0]
+            raise UnsupportedError(
+                f"assigning into `{var}` is not supported here: {reason} (in function "
+                f"`{job.name}`)", job.source.location(mutated.get(var, stmt)),
+                hint=f"make a copy first, e.g. `{var} = {var}.copy()`, so that the update "
+                     "changes one value only")
+
+
 class _Reverse:
     def __init__(self, job, fn):
         self.job = job
@@ -137,6 +194,7 @@ class _Reverse:
         self.stack = None
         self.saved: set[str] = set()  # names whose pushes survive pruning
         self.pushed: set[str] = set()  # names actually pushed somewhere
+        self.items_saved: set[str] = set()  # names whose items are saved before updates
         self.loops: dict = {}  # loop node -> (counter name or None, target pushed per trip)
         self.maybe_defined = set(self.params)
         self.nested = {n.id for s in fn.body if isinstance(s, _COMPOUND) for n in gast.walk(s)
@@ -159,13 +217,28 @@ class _Reverse:
         """Keep the saves of names the adjoint code reads."""
         reads = set()
         for stmt in adjoint:
-            if not isinstance(stmt, _Save):
+            if not isinstance(stmt, (_Save, _SaveItem)):
                 reads |= loaded_names(stmt)
         self.saved = reads
 
     def apply_saves(self, stmts):
         out = []
         for stmt in stmts:
+            if isinstance(stmt, _SaveItem):
+                if stmt.var not in self.saved:
+                    continue
+                if self.stack is None:
+                    self.stack = self.job.namer.fresh("stack")
+                if stmt.push:
+                    saved = _call("save_item", name(stmt.var), copy.deepcopy(stmt.index))
+                    node = gast.Expr(value=_method(self.stack, "append", saved))
+                    self.items_saved.add(stmt.var)
+                else:
+                    node = gast.Expr(value=_call("restore_item", name(stmt.var),
+                                                 copy.deepcopy(stmt.index),
+                                                 _method(self.stack, "pop")))
+                out.append(gast.copy_location(node, stmt.origin))
+                continue
             if isinstance(stmt, _Save):
                 if stmt.var not in self.saved:
                     continue
@@ -206,6 +279,10 @@ class _Reverse:
         return out
 
     def primal(self, stmt, in_loop, loop):
+        op = self.job.ops.get(stmt)
+        if op is not None and op.kind == "setitem":
+            var = op.bindings["x"].id
+            return [_SaveItem(var, op.bindings["idx"], True, stmt), stmt]
         if isinstance(stmt, gast.Assign):
             out = []
             for var in targets(stmt):
@@ -283,6 +360,9 @@ class _Reverse:
 
     def adjoint(self, stmt, in_loop) -> list:
         job = self.job
+        op = job.ops.get(stmt)
+        if op is not None and op.kind == "setitem":
+            return self.setitem_adjoint(stmt, op)
         if isinstance(stmt, gast.Assign):
             out = []
             stored = targets(stmt)
@@ -450,6 +530,26 @@ class _Reverse:
                 out.extend(template.instantiate([tmpl], mapping, stmt))
         temps = {mapping[t] for t in template.assigned_names(rule.vjp)}
         return _drop_unused(out, temps)
+
+    def setitem_adjoint(self, stmt, op) -> list:
+        """``x[idx] = v``: ``v`` gets ``bx[idx]``, which then becomes zero; ``x[idx]`` gets
+        its old value back."""
+        job = self.job
+        var = op.bindings["x"].id
+        index = op.bindings["idx"]
+        value = op.bindings["v"]
+        bvar = job.namer.adjoint(var)
+        out = []
+        if var in job.active and bvar in self.defined:
+            if isinstance(value, gast.Name) and value.id in job.active:
+                item = gast.Subscript(value=name(bvar), slice=copy.deepcopy(index),
+                                      ctx=gast.Load())
+                out.append(self.add_to(value.id, _call("unbroadcast", item, name(value.id)),
+                                       stmt))
+            out.append(assign(bvar, _call("zero_at", name(bvar), copy.deepcopy(index)), stmt))
+        if out:
+            out.insert(0, comments.adjoint_marker(stmt, job))
+        return out + [_SaveItem(var, index, False, stmt)]
 
     def container_adjoint(self, stmt, target) -> list:
         """``t = (a, b)`` / ``[a, b]`` / ``{"k": a}``: each element gets its item of ``bt``."""

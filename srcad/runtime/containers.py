@@ -8,7 +8,7 @@ code owns, so ``bxs.pop()`` and element updates never touch a user's value.
 import numpy as np
 
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "copy_container",
-           "container_zeros"]
+           "container_zeros", "save_item", "restore_item", "zero_at", "copy_value"]
 
 
 def add(a, b):
@@ -80,3 +80,50 @@ def extremum_args(g, values, largest):
 def copy_container(x):
     """A shallow copy of a list (the value a function returns before rewinding)."""
     return list(x) if isinstance(x, list) else x
+
+
+_MISSING = object()
+
+
+def save_item(x, idx):
+    """A copy of ``x[idx]`` (or a marker if a dict has no such key), to restore later."""
+    if isinstance(x, dict):
+        return x.get(idx, _MISSING)
+    item = x[idx]
+    return item.copy() if isinstance(item, np.ndarray) else item
+
+
+def restore_item(x, idx, old):
+    """Undo ``x[idx] = ...``."""
+    if old is _MISSING:
+        del x[idx]
+    else:
+        x[idx] = old
+
+
+def zero_at(b, idx):
+    """A copy of the adjoint ``b`` with zeros at ``idx`` (what an overwritten item gets)."""
+    if isinstance(b, dict):
+        out = dict(b)
+        out[idx] = container_zeros(out[idx]) if idx in out else 0.0
+        return out
+    if isinstance(b, list):
+        out = list(b)
+        if isinstance(idx, slice):
+            for pos in range(len(out))[idx]:
+                out[pos] = container_zeros(out[pos])
+        else:
+            out[idx] = container_zeros(out[idx])
+        return out
+    out = np.array(b, copy=True)
+    out[idx] = 0.0
+    return out
+
+
+def copy_value(x):
+    """A copy of a value the adjoint sweep will restore in place (the function's result)."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, (list, dict)):
+        return type(x)(x)
+    return x
