@@ -380,3 +380,141 @@ CASES += [
     (recursive_power, (1.1, 6), 0),
     (call_helper_with_loop, (0.2,), 0),
 ]
+
+
+# -- containers, comprehensions, builtins ------------------------------------------------------
+
+
+def list_append(x):
+    ys = []
+    for v in x:
+        ys.append(v * v)
+    return ys[0] + ys[2] * 2.0
+
+
+def list_stack(x):
+    rows = []
+    for i in range(3):
+        rows.append(x * (i + 1.0))
+    return np.sum(np.stack(rows) ** 2)
+
+
+def dict_params(p, x):
+    return np.sum(p["w"] * x) + p["b"] * 2.0
+
+
+def list_param(xs):
+    s = 0.0
+    for i in range(len(xs)):
+        s = s + xs[i] * xs[i]
+    return s
+
+
+def tuple_param(t):
+    a, b = t
+    return a * b + np.sin(a)
+
+
+def _pair(x):
+    return x * 2.0, x * x
+
+
+def tuple_result(x):
+    a, b = _pair(x)
+    return a * b
+
+
+def generator_sum(x, y):
+    return sum(a * b for a, b in zip(x, y))
+
+
+def comprehension_with_filter(x):
+    sq = [v * v for v in x if v > 0.0]
+    return sum(sq) + max(sq)
+
+
+def nested_comprehension(xs):
+    return sum([a * b for a in xs for b in xs])
+
+
+def builtins_min_max(a, b):
+    return max(a, b) * min(a * 2.0, b) + float(a)
+
+
+def softmax_lists(w, xs, labels):
+    """Softmax regression written with nested lists only."""
+    loss = 0.0
+    for x, label in zip(xs, labels):
+        scores = [sum(wk[j] * x[j] for j in range(len(x))) for wk in w]
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        loss = loss - math.log(exps[label] / total)
+    return loss / len(xs)
+
+
+# -- in-place updates ------------------------------------------------------------------------
+
+
+def setitem_loop(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * x[i]
+    return np.sum(y * y)
+
+
+def setitem_augmented_slices(x):
+    z = x * 1.0
+    z[1:] += z[:-1] * 2.0
+    return np.sum(z ** 2)
+
+
+def setitem_list(x):
+    out = [0.0, 0.0, 0.0]
+    for i in range(3):
+        out[i] = x[i] * (i + 1.0)
+    return out[0] + out[1] * out[2]
+
+
+def setitem_2d(a):
+    m = np.ones((2, 2))
+    m[0, 1] = a * a
+    m[1, :] = m[1, :] * a
+    return np.sum(m)
+
+
+def setitem_euler(k):
+    x = np.zeros(50)
+    x[0] = 1.0
+    for i in range(49):
+        x[i + 1] = x[i] - 0.1 * k * x[i]
+    return x[49]
+
+
+def setitem_copy(x):
+    y = x.copy()
+    y[0] = y[1] * y[2]
+    return np.sum(y * x)
+
+
+CASES += [
+    (list_append, (np.array([1.0, 2.0, 3.0]),), 0),
+    (list_stack, (np.array([0.5, -1.0]),), 0),
+    (dict_params, ({"w": np.array([1.0, 2.0]), "b": 0.5}, np.array([3.0, 4.0])), (0, 1)),
+    (list_param, ([1.0, 2.0, 3.0],), 0),
+    (tuple_param, ((0.5, 2.0),), 0),
+    (tuple_result, (1.5,), 0),
+    (generator_sum, (np.array([1.0, 2.0]), np.array([3.0, 5.0])), (0, 1)),
+    (comprehension_with_filter, (np.array([1.0, -2.0, 3.0]),), 0),
+    (nested_comprehension, ([1.0, 2.0],), 0),
+    (builtins_min_max, (0.3, 0.8), (0, 1)),
+    (builtins_min_max, (0.9, 0.2), (0, 1)),
+    (softmax_lists, ([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.2]],
+                     [[1.0, 2.0], [0.5, -1.0], [-1.5, 0.3]], [0, 2, 1]), 0),
+    (setitem_loop, (np.array([1.0, 2.0, 3.0]),), 0),
+    (setitem_augmented_slices, (np.array([1.0, 2.0, 3.0]),), 0),
+    (setitem_list, (np.array([1.0, 2.0, 3.0]),), 0),
+    (setitem_2d, (0.7,), 0),
+    (setitem_euler, (0.5,), 0),
+    (setitem_copy, (np.array([1.0, 2.0, 3.0]),), 0),
+]
