@@ -127,7 +127,7 @@ def describe(expr) -> str | None:
             owner = func.value.id
             return f"{owner}_{func.attr}"
         fname = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
-        args = [a for a in (_atom(arg) for arg in expr.args[:2]) if a]
+        args = [a.lstrip("_") for a in (_atom(arg) for arg in expr.args[:2]) if a]
         if fname:
             return "_".join([fname.strip("_")] + args)
     elif isinstance(expr, gast.Attribute):

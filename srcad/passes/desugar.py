@@ -18,8 +18,82 @@ import gast
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     job.outside_names = {n.id for n in _walk_outside_comprehensions(fn)
                          if isinstance(n, gast.Name)}
+    _inline_lambdas(fn, job)
     fn.body = _block(fn.body, job)
     return fn
+
+
+def _inline_lambdas(fn, job):
+    """``sq = lambda t: t * t`` then ``sq(x)``: the call becomes ``(x * x)``.
+
+    A lambda bound to a name once (at the top level of the function) and only ever called
+    is inlined at each call; its free names are read where it is called, as Python's late
+    binding does.
+    """
+    from ..errors import UnsupportedError
+    lambdas = {}
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Lambda):
+            lambdas[stmt.targets[0].id] = stmt
+    if not lambdas:
+        return
+    stores = [n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, gast.Store)]
+    calls = {id(c.func) for c in gast.walk(fn) if isinstance(c, gast.Call)
+             and isinstance(c.func, gast.Name)}
+    for name, stmt in lambdas.items():
+        args = stmt.value.args
+        if stores.count(name) > 1 or args.vararg or args.kwarg or args.kwonlyargs \
+                or args.defaults:
+            raise UnsupportedError(
+                f"this lambda cannot be inlined (in function `{job.name}`)",
+                job.source.location(stmt),
+                hint="bind it to a name once, with plain parameters, and only call it")
+        for node in gast.walk(fn):
+            if isinstance(node, gast.Name) and node.id == name and \
+                    isinstance(node.ctx, gast.Load) and id(node) not in calls:
+                raise UnsupportedError(
+                    f"the lambda `{name}` is used other than by calling it (in function "
+                    f"`{job.name}`)", job.source.location(node),
+                    hint="call it directly, or define a function at module level")
+    fn.body = [s for s in fn.body if not any(s is v for v in lambdas.values())]
+    inliner = _InlineLambdas(lambdas, job)
+    fn.body = [inliner.visit(s) for s in fn.body]
+
+
+class _InlineLambdas(gast.NodeTransformer):
+    def __init__(self, lambdas, job):
+        self.lambdas, self.job = lambdas, job
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not (isinstance(node.func, gast.Name) and node.func.id in self.lambdas):
+            return node
+        import copy as _copy
+        lam = self.lambdas[node.func.id].value
+        params = [a.id for a in lam.args.posonlyargs + lam.args.args]
+        bound = dict(zip(params, node.args))
+        bound.update({kw.arg: kw.value for kw in node.keywords})
+        if set(bound) != set(params):
+            from ..errors import UnsupportedError
+            raise UnsupportedError(f"wrong arguments for the lambda `{node.func.id}`",
+                                   self.job.source.location(node))
+        body = _copy.deepcopy(lam.body)
+        # Arguments are substituted as expressions: a parameter used twice evaluates its
+        # argument twice, which is harmless for the side-effect-free code srcad accepts.
+        return _Substitute(bound).visit(body)
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, bound):
+        self.bound = bound
+
+    def visit_Name(self, node):
+        if node.id in self.bound and isinstance(node.ctx, gast.Load):
+            import copy as _copy
+            return _copy.deepcopy(self.bound[node.id])
+        return node
 
 
 def _walk_outside_comprehensions(node):

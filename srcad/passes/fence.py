@@ -39,7 +39,6 @@ _STMT_NAMES = {
 }
 
 _EXPR_NAMES = {
-    gast.Lambda: ("a lambda inside the function", _LATER),
     gast.SetComp: ("a set comprehension", "build a list instead"),
     gast.DictComp: ("a dict comprehension", _LATER),
     gast.Set: ("a set literal", "use a list or a tuple"),

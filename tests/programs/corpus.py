@@ -518,3 +518,12 @@ CASES += [
     (setitem_euler, (0.5,), 0),
     (setitem_copy, (np.array([1.0, 2.0, 3.0]),), 0),
 ]
+
+
+def lambdas_inside(x, w):
+    act = lambda t: np.sin(t) * w
+    mix = lambda a, b: a * b + a
+    return np.sum(act(x * 2.0) + mix(x, b=w))
+
+
+CASES += [(lambdas_inside, (np.array([0.1, 0.2]), 0.5), (0, 1))]
