@@ -72,16 +72,17 @@ class _Derivative:
         self.optimize = optimize
         self.fn = None
         self.transformed = None
-        self.containers = frozenset()
+        self.kinds = frozenset()
         self.children: list[_Derivative] = []
 
-    def compile(self, compiling=None, containers=frozenset()):
+    def compile(self, compiling=None, kinds=frozenset()):
         """Transform (or fetch from the cache) and build the function and its callees'.
 
-        ``containers`` names the parameters that receive lists, tuples or dicts."""
+        ``kinds`` pairs the parameters that receive numbers or containers (lists, tuples,
+        dicts) with ``"scalar"``/``"container"``; the code is specialized for them."""
         compiling = {} if compiling is None else compiling
-        self.containers = containers
-        key = ("rev", tuple(n for _, n, _ in self.wrt), self.single, self.optimize, containers)
+        self.kinds = kinds
+        key = ("rev", tuple(n for _, n, _ in self.wrt), self.single, self.optimize, kinds)
         compiling[(self.f, key)] = self
         code = self.f.__code__
         transformed = cache.get(code, key)
@@ -90,8 +91,7 @@ class _Derivative:
         if transformed is None:
             source = get_source(self.f)
             transformed = pipeline.transform_reverse(
-                source, [n for _, n, _ in self.wrt], self.single, self.optimize,
-                {p: "container" for p in containers})
+                source, [n for _, n, _ in self.wrt], self.single, self.optimize, dict(kinds))
             cache.put(code, key, transformed)
         ns = {"__builtins__": builtins, **transformed.helpers}
         self.ns = ns
@@ -145,12 +145,12 @@ class _Derivative:
                 if id(child) not in seen:
                     child.refresh(seen)
 
-    def _containers(self, args, kwargs):
+    def _kinds(self, args, kwargs):
         names = self.param_names
-        found = [names[i] for i, a in enumerate(args)
-                 if isinstance(a, (list, tuple, dict)) and i < len(names)]
-        found += [k for k, v in kwargs.items() if isinstance(v, (list, tuple, dict))]
-        return frozenset(found)
+        found = [(names[i], _kind(a)) for i, a in enumerate(args[:len(names)])
+                 if not isinstance(a, np.ndarray)]
+        found += [(k, _kind(v)) for k, v in kwargs.items() if not isinstance(v, np.ndarray)]
+        return frozenset(pair for pair in found if pair[1] != "array")
 
     @property
     def param_names(self):
@@ -160,10 +160,9 @@ class _Derivative:
         return names
 
     def __call__(self, args, kwargs, seed=None):
-        containers = self._containers(args, kwargs)
-        if self.fn is None or containers != self.containers or not self._bound_ok(
-                self.transformed):
-            self.compile(containers=containers)
+        kinds = self._kinds(args, kwargs)
+        if self.fn is None or kinds != self.kinds or not self._bound_ok(self.transformed):
+            self.compile(kinds=kinds)
         else:
             self.refresh()
         values = [self._check_input(args, kwargs, item) for item in self.wrt]
@@ -205,6 +204,14 @@ class _Derivative:
         raise InputError(f"argument `{name}` of `{self.f.__name__}` is a "
                          f"{type(value).__name__}; srcad differentiates floats and numpy "
                          "float arrays", hint="pass a float or a numpy array of floats")
+
+
+def _kind(value) -> str:
+    if isinstance(value, (float, int, np.generic)) and not isinstance(value, bool):
+        return "scalar"
+    if isinstance(value, (list, tuple, dict)):
+        return "container"
+    return "array"
 
 
 def _copy_structure(x):

@@ -59,7 +59,7 @@ class Job:
     template_globals: dict = field(default_factory=dict)  # template name -> name in code
     seed_name: str = ""
     callees: list = field(default_factory=list)
-    param_kinds: dict = field(default_factory=dict)  # parameter -> "array" | "container"
+    param_kinds: dict = field(default_factory=dict)  # parameter -> scalar|array|container
     kinds: dict = field(default_factory=dict)
 
     @property
@@ -134,24 +134,29 @@ def make_job(source: Source, wrt_names, single_wrt=True, optimize=True,
     return job
 
 
+def kinds_key(param_kinds) -> frozenset:
+    """The parameters whose values are not arrays, with their kinds: part of cache keys."""
+    return frozenset((p, k) for p, k in (param_kinds or {}).items() if k != "array")
+
+
 def transform_callee(callee, wrt_names, job, param_kinds=None):
     """The seed name of ``callee``'s derivative for ``wrt_names`` and its name in the code."""
     from . import cache
     from .source import get_source
     helper = job.namer.fresh(f"vjp_{callee.__name__}")
-    containers = frozenset(p for p, k in (param_kinds or {}).items() if k == "container")
-    key = calls.key_of(callee, wrt_names, False, job.optimize) + (containers,)
+    kinds = kinds_key(param_kinds)
+    key = calls.key_of(callee, wrt_names, False, job.optimize) + (kinds,)
     if key in calls.IN_PROGRESS:
         seed = calls.IN_PROGRESS[key]
     else:
-        cache_key = ("rev", tuple(wrt_names), False, job.optimize, containers)
+        cache_key = ("rev", tuple(wrt_names), False, job.optimize, kinds)
         transformed = cache.get(callee.__code__, cache_key)
         if transformed is None:
             transformed = transform_reverse(get_source(callee), wrt_names, False, job.optimize,
-                                            {p: "container" for p in containers})
+                                            dict(kinds))
             cache.put(callee.__code__, cache_key, transformed)
         seed = transformed.seed_name
-    job.callees.append((helper, callee, tuple(wrt_names), containers))
+    job.callees.append((helper, callee, tuple(wrt_names), kinds))
     return seed, helper
 
 
@@ -159,8 +164,7 @@ def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True,
                       param_kinds=None) -> Transformed:
     job = make_job(source, wrt_names, single_wrt, optimize, param_kinds)
     steps = REVERSE if optimize else REVERSE[:-1]
-    containers = frozenset(p for p, k in (param_kinds or {}).items() if k == "container")
-    own = calls.key_of(source.fn, wrt_names, single_wrt, optimize) + (containers,)
+    own = calls.key_of(source.fn, wrt_names, single_wrt, optimize) + (kinds_key(param_kinds),)
     try:
         fn = run_steps(job.tree, job, steps)
     finally:

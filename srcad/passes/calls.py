@@ -35,8 +35,9 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     job.callees = []
     ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
     if ret is not None:
-        containers = frozenset(p for p, k in job.param_kinds.items() if k == "container")
-        own = key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize) + (containers,)
+        from ..pipeline import kinds_key
+        own = key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize) + (
+            kinds_key(job.param_kinds),)
         IN_PROGRESS[own] = job.namer.adjoint(ret.value.id)
     for stmt in grammar.simple_statements(fn.body):
         op = job.ops.get(stmt)
@@ -86,7 +87,8 @@ def _make_rule(stmt, op, job):
     from ..pipeline import transform_callee
     kinds = {p: job.kinds.get(v.id, "unknown") for p, v in bound.arguments.items()
              if isinstance(v, gast.Name)}
-    kinds = {p: "container" for p, k in kinds.items() if k != "array"}
+    kinds = {p: (k if k in ("scalar", "container") else "container") for p, k in kinds.items()
+             if k != "array"}
     seed, helper = transform_callee(callee, active, job, kinds)
     positional_params = [_param_of(bound)(a) for a in call.args]
     parts = [p for p in positional_params if p is not None]

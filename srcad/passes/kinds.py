@@ -2,9 +2,11 @@
 
 Pre: ``job.ops`` (resolve) and ``job.param_kinds`` (the kinds of the arguments the
 derivative is compiled for: ``"array"`` for numbers and arrays, ``"container"`` for
-lists, tuples and dicts).  Post: ``job.kinds`` maps every local name to ``"array"``,
-``"container"`` or ``"unknown"``.  The reverse pass adds adjoints of arrays with ``+``
-and those of anything else with the structural ``add`` helper.  Example: in
+lists, tuples and dicts, ``"scalar"`` for Python and numpy numbers).  Post: ``job.kinds``
+maps every local name to ``"scalar"``, ``"array"``, ``"container"`` or ``"unknown"``.
+Scalars let the reverse pass drop ``unbroadcast`` where no broadcasting can happen.  The
+reverse pass adds adjoints of numbers and arrays with ``+`` and those of anything else
+with the structural ``add`` helper.  Example: in
 ``xs = []; xs.append(x * 2.0); y = np.stack(xs)``, ``xs`` is a container, ``y`` an array.
 """
 
@@ -15,13 +17,22 @@ import gast
 from .. import grammar
 from .activity import targets
 
-_ARRAY, _CONTAINER, _UNKNOWN = "array", "container", "unknown"
+_SCALAR, _ARRAY, _CONTAINER, _UNKNOWN = "scalar", "array", "container", "unknown"
 
 
 def _join(a, b):
     if a is None:
         return b
-    return a if a == b else _UNKNOWN
+    if a == b:
+        return a
+    if {a, b} <= {_SCALAR, _ARRAY}:
+        return _ARRAY
+    return _UNKNOWN
+
+
+def _numeric(kind) -> str:
+    """What a number-or-array kind becomes: scalars stay scalars, the rest arrays."""
+    return _SCALAR if kind == _SCALAR else _ARRAY
 
 
 def _kind_of(stmt, op, kinds):
@@ -29,12 +40,17 @@ def _kind_of(stmt, op, kinds):
     if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
         return _CONTAINER
     if isinstance(value, gast.Constant):
-        return _ARRAY if isinstance(value.value, (int, float, complex)) else _UNKNOWN
+        return _SCALAR if isinstance(value.value, (int, float, complex)) else _UNKNOWN
     if op.kind == "copy":
-        return kinds.get(op.bindings["x"].id, _UNKNOWN)
+        return kinds.get(op.bindings["x"].id)
     if isinstance(value, gast.Subscript):
         base = kinds.get(value.value.id, _UNKNOWN)
         return _ARRAY if base == _ARRAY else _UNKNOWN
+    if op.kind == "rule" and op.rule.elementwise:
+        operands = [kinds.get(n.id, _SCALAR) if isinstance(n, gast.Name) else
+                    (_SCALAR if isinstance(n, gast.Constant) else _ARRAY)
+                    for n in op.bindings.values() if isinstance(n, (gast.Name, gast.Constant))]
+        return _SCALAR if all(k == _SCALAR for k in operands) else _ARRAY
     if (op.kind == "rule" and op.rule.kind != "user") or op.kind == "nondiff":
         return _ARRAY
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Attribute)):
@@ -47,26 +63,23 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     stmts = [s for s in grammar.simple_statements(fn.body) if isinstance(s, gast.Assign)]
     loop_targets = [n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)]
     for var in loop_targets:
-        kinds[var] = _ARRAY  # range/keys loops: integers or keys, never differentiated
+        kinds[var] = _SCALAR  # range/keys loops: integers or keys, never differentiated
     changed = True
-    while changed:
+    while changed:  # kinds only climb: bottom, scalar, array, unknown
         changed = False
-        proposal: dict = {}
         for stmt in stmts:
             op = job.ops[stmt]
             if op.kind == "setitem":
                 continue
             stored = targets(stmt)
             kind = _kind_of(stmt, op, kinds) if len(stored) == 1 else _ARRAY
+            if kind is None:
+                continue
             for var in stored:
-                proposal[var] = _join(proposal.get(var), kind)
-        for var, kind in proposal.items():
-            if var in kinds and var not in loop_targets and kinds[var] != kind \
-                    and var not in job.param_kinds:
-                kind = _join(kinds[var], kind)
-            if kinds.get(var) != kind:
-                kinds[var] = kind
-                changed = True
+                new = _join(kinds.get(var), kind)
+                if kinds.get(var) != new:
+                    kinds[var] = new
+                    changed = True
     for stmt in grammar.simple_statements(fn.body):
         if _is_append(stmt):
             kinds[stmt.value.func.value.id] = _CONTAINER

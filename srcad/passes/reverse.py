@@ -477,7 +477,7 @@ class _Reverse:
     # -- one assignment -------------------------------------------------------------------
     def accumulate(self, bname: str, expr, origin, var=None) -> gast.Assign:
         if bname in self.defined:
-            if var is not None and self.job.kinds.get(var, "array") != "array":
+            if var is not None and self.job.kinds.get(var, "array") not in ("array", "scalar"):
                 expr = _call("add", name(bname), expr)
             else:
                 expr = gast.BinOp(left=name(bname), op=gast.Add(), right=expr)
@@ -525,6 +525,8 @@ class _Reverse:
             if isinstance(tmpl, gast.AugAssign):
                 param = tmpl.target.id[1:]
                 value = template.substitute_expr(tmpl.value, mapping)
+                if self._others_scalar(op, param):
+                    value = _StripUnbroadcast(op.bindings.get(param)).visit(value)
                 out.extend(self.contribution(op.bindings.get(param), value, param, stmt))
             else:
                 out.extend(template.instantiate([tmpl], mapping, stmt))
@@ -582,6 +584,21 @@ class _Reverse:
             out.append(gast.copy_location(gast.Expr(value=taken), stmt))
         out.append(gast.copy_location(gast.Expr(value=_method(xs, "pop")), stmt))
         return out
+
+    def _others_scalar(self, op, param) -> bool:
+        """Whether every operand but ``param``'s is a number: then nothing broadcasts
+        against ``param`` and its adjoint already has its shape."""
+        kinds = self.job.kinds
+        for other, value in op.bindings.items():
+            if other == param:
+                continue
+            for node in gast.walk(value):
+                if isinstance(node, gast.Name) and kinds.get(node.id) != "scalar":
+                    return False
+                if isinstance(node, gast.Constant) and not isinstance(
+                        node.value, (int, float, bool, type(None))):
+                    return False
+        return True
 
     def contribution(self, operand, value, param, stmt) -> list:
         """Add ``value`` to the adjoint of ``operand`` (a name, or a literal of names)."""
@@ -645,3 +662,18 @@ def _is_append(stmt) -> bool:
     return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
             and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
             and isinstance(stmt.value.func.value, gast.Name) and len(stmt.value.args) == 1)
+
+
+class _StripUnbroadcast(gast.NodeTransformer):
+    """``unbroadcast(g, x)`` -> ``g`` for the operand ``x`` that cannot have broadcast."""
+
+    def __init__(self, operand):
+        self.operand = operand.id if isinstance(operand, gast.Name) else None
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id == "unbroadcast" \
+                and len(node.args) == 2 and isinstance(node.args[1], gast.Name) \
+                and node.args[1].id == self.operand:
+            return node.args[0]
+        return node

@@ -34,6 +34,7 @@ import importlib
 import inspect
 import math
 import operator
+import sys
 from dataclasses import dataclass, field
 
 import gast
@@ -82,6 +83,13 @@ class Rule:
     cases: tuple = ()
     tol: float = 1e-6
     kind: str = "function"  # function | method | attr | operator | subscript
+    module: str = ""  # the module that registered the rule (srcad.rules.elementwise, ...)
+
+    @property
+    def elementwise(self) -> bool:
+        """Scalars in, scalar out: the result of scalar arguments is a scalar."""
+        return self.module.endswith((".elementwise", ".operators")) and self.kind in (
+            "function", "operator")
 
     @property
     def name(self) -> str:
@@ -208,6 +216,7 @@ def defrule(target, params: str, *, vjp: str, jvp: str = "", outputs: str = "y",
             kind = "operator"
     rule = make_rule(key, params, vjp=vjp, jvp=jvp, outputs=outputs, cases=cases, tol=tol,
                      names=names, kind=kind)
+    rule.module = sys._getframe(1).f_globals.get("__name__", "")
     for k in [key, *extra_keys]:
         if k in RULES and RULES[k] is not rule:
             RULES[k].names.extend(n for n in names if n not in RULES[k].names)
