@@ -108,7 +108,96 @@ def tidy_all(body: list) -> list:
     return comments.tidy(body)
 
 
+def _assign_counts(fn) -> dict:
+    counts: dict = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    return counts
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node):
+        if node.id == self.old and isinstance(node.ctx, gast.Load):
+            node.id = self.new
+        return node
+
+
+def propagate_copies(fn) -> None:
+    """``a = b`` in the adjoint sweep, with ``a`` and ``b`` each assigned once: uses of
+    ``a`` read ``b`` and the copy goes.  (Copies the user wrote in the primal stay.)"""
+    body = fn.body
+    starts = [i for i, s in enumerate(body) if comments.is_marker(s)
+              and s.value.args[0].value == ""]
+    if not starts:
+        return
+    returned = loaded_names(body[-1]) if isinstance(body[-1], gast.Return) else set()
+    changed = True
+    while changed:
+        changed = False
+        counts = _assign_counts(fn)
+        for i in range(starts[0], len(body)):
+            stmt = body[i]
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, gast.Name)):
+                continue
+            a, b = stmt.targets[0].id, stmt.value.id
+            if counts.get(a) == 1 and counts.get(b, 0) <= 1 and a not in returned:
+                del body[i]
+                rename = _Rename(a, b)
+                for rest in body[i:]:
+                    rename.visit(rest)
+                changed = True
+                break
+
+
+def fold_zero_starts(stmts) -> list:
+    """``bx = zeros_like(x)`` followed, with no read of ``bx`` between, by
+    ``bx = bx + g``: the two become ``bx = g``."""
+    out: list = []
+    zero_at: dict = {}  # adjoint name -> index in ``out`` of its zero assignment
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt.body = fold_zero_starts(stmt.body)
+            stmt.orelse = fold_zero_starts(stmt.orelse)
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name):
+            target = stmt.targets[0].id
+            value = stmt.value
+            if target in zero_at and isinstance(value, gast.BinOp) \
+                    and isinstance(value.op, gast.Add) and isinstance(value.left, gast.Name) \
+                    and value.left.id == target and target not in loaded_names(value.right):
+                out[zero_at.pop(target)] = None
+                stmt.value = value.right
+            else:
+                for name in list(zero_at):
+                    if name in loaded_names(stmt):
+                        del zero_at[name]
+                zero_at.pop(target, None)
+            if _is_zeros(value):
+                zero_at[target] = len(out)
+        else:
+            for name in list(zero_at):
+                if name in loaded_names(stmt):
+                    del zero_at[name]
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                zero_at.clear()
+        out.append(stmt)
+    return [s for s in out if s is not None]
+
+
+def _is_zeros(value) -> bool:
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+        and value.func.id == "zeros_like"
+
+
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     impure = {stmt for stmt, op in getattr(job, "ops", {}).items() if op.kind in ("unknown", "user")}
-    fn.body = tidy_all(dce(fn.body, impure))
+    fn.body = fold_zero_starts(fn.body)
+    fn.body = dce(fn.body, impure)
+    propagate_copies(fn)
+    fn.body = tidy_all(fn.body)
     return fn
