@@ -96,6 +96,8 @@ class _Derivative:
         ns = {"__builtins__": builtins, **transformed.helpers}
         self.ns = ns
         self.transformed = transformed
+        self.children = []
+        self.refresh()  # default values may read the function's globals or closure cells
         exec(transformed.code, ns)
         self.fn = ns[transformed.name]
         self.children = []

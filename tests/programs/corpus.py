@@ -527,3 +527,17 @@ def lambdas_inside(x, w):
 
 
 CASES += [(lambdas_inside, (np.array([0.1, 0.2]), 0.5), (0, 1))]
+
+
+def _make_scaled(k):
+    def scaled(x, scale=k):
+        return np.sum(x) * scale
+    return scaled
+
+
+def default_from_closure(x):
+    return _make_scaled(2.0)(x) + x[0]
+
+
+CASES += [(default_from_closure, (np.array([0.5, 1.5]),), 0)]
+

@@ -54,3 +54,9 @@ def test_trip_count_depends_on_value():
     g = srcad.grad(loop_while)
     assert g(1.3) == pytest.approx(1.5 ** 5, rel=1e-12)  # five trips from 1.3
     assert g(9.0) == pytest.approx(1.5, rel=1e-12)  # one trip
+
+
+def test_default_reads_enclosing_variable():
+    from .corpus import _make_scaled
+    g = srcad.grad(_make_scaled(2.0))(np.ones(2))
+    np.testing.assert_allclose(g, [2.0, 2.0])  # d/dx sum(x) * 2
