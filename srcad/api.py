@@ -97,7 +97,10 @@ class _Derivative:
         self.ns = ns
         self.transformed = transformed
         self.children = []
-        self.refresh()  # default values may read the function's globals or closure cells
+        self.refresh()
+        for name, (kind, where) in transformed.defaults.items():
+            ns[name] = (self.f.__defaults__[where] if kind == "positional"
+                        else self.f.__kwdefaults__[where])
         exec(transformed.code, ns)
         self.fn = ns[transformed.name]
         self.children = []

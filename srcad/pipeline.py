@@ -78,6 +78,7 @@ class Transformed:
     bound: dict  # name -> object each call target resolved to at transform time
     helpers: dict  # name in code -> helper object (np, unbroadcast, ...)
     callees: list = field(default_factory=list)  # (name in code, function, wrt names)
+    defaults: dict = field(default_factory=dict)  # name in code -> where the value is
     filename: str = ""
     code: object = None
 
@@ -130,8 +131,32 @@ def make_job(source: Source, wrt_names, single_wrt=True, optimize=True,
             job.template_globals[tname] = job.namer.fresh(tname)
         else:
             job.template_globals[tname] = tname
+    job.defaults = _name_defaults(tree, job)
     job.tree = tree
     return job
+
+
+def _name_defaults(tree, job) -> dict:
+    """Replace default values that are not constants by names (``scale=default_scale``):
+    the derivative takes the user function's own default values, whatever scope they
+    were computed in."""
+    out = {}
+    args = tree.args
+    for i, value in enumerate(args.defaults):
+        if not isinstance(value, gast.Constant):
+            param = (args.posonlyargs + args.args)[len(args.posonlyargs + args.args)
+                                                   - len(args.defaults) + i].id
+            name = job.namer.fresh(f"default_{param}")
+            args.defaults[i] = gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                         type_comment=None)
+            out[name] = ("positional", i)
+    for param, value in zip(args.kwonlyargs, args.kw_defaults):
+        if value is not None and not isinstance(value, gast.Constant):
+            name = job.namer.fresh(f"default_{param.id}")
+            args.kw_defaults[args.kwonlyargs.index(param)] = gast.Name(
+                id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+            out[name] = ("keyword", param.id)
+    return out
 
 
 def kinds_key(param_kinds) -> frozenset:
@@ -172,7 +197,7 @@ def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True,
     if not optimize:
         fn.body = optimize_pass.tidy_all(fn.body)
     text = emit.to_source(fn)
-    free = tuple(n for n in _free_names(source.tree))
+    free = tuple(_free_names(source.tree))
     bound = {}
     for stmt, op in job.ops.items():
         if op.obj is not None and not isinstance(op.obj, tuple):
@@ -191,4 +216,4 @@ def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True,
     import linecache
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     return Transformed(text, fn.name, job.seed_name, free, bound, helpers, list(job.callees),
-                       filename, code)
+                       dict(job.defaults), filename, code)

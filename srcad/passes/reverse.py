@@ -102,6 +102,15 @@ def _add_seed_parameter(fn, seed):
 def _check_differentiable(stmt, job):
     op = job.ops[stmt]
     loc = job.source.location(stmt)
+    if op.kind == "unknown" and isinstance(stmt.value, gast.Call) \
+            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id in job.active | {
+                n.id for n in gast.walk(job.tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Store)}:
+        raise UnsupportedError(
+            f"calling a function that `{job.name}` computes itself is not supported (in "
+            f"function `{job.name}`)", loc,
+            hint="call a function defined at module level, or bind the closure to a global "
+                 "name first")
     if op.kind == "unknown":
         shown = op.display or "this call"
         raise NoRuleError(

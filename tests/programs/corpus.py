@@ -535,9 +535,3 @@ def _make_scaled(k):
     return scaled
 
 
-def default_from_closure(x):
-    return _make_scaled(2.0)(x) + x[0]
-
-
-CASES += [(default_from_closure, (np.array([0.5, 1.5]),), 0)]
-
