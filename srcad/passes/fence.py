@@ -14,17 +14,36 @@ import gast
 
 from ..errors import UnsupportedError
 
-_LATER = ("srcad differentiates straight-line code for now: assignments, arithmetic, calls "
-          "of functions with derivative rules and indexing reads. Control flow (if/for/while, "
-          "comprehensions, calls to your own functions) is being added; until then, rewrite "
-          "this part without it or pass it in as a precomputed argument.")
+SUPPORTED = ("srcad differentiates straight-line code for now: assignments, arithmetic, "
+             "calls of functions with derivative rules (srcad.supported_functions()), array "
+             "methods and attributes, indexing reads")
+
+
+def _later(feature: str, instead: str) -> str:
+    return f"{SUPPORTED}. {feature} is being added; until then, {instead}."
+
+
+_LOOP = _later("Control flow (`for`, `while`, `break`, `continue`)",
+               "use whole-array numpy operations (np.sum, np.cumsum, slicing, broadcasting), "
+               "unroll a short loop by hand, or compute the loop outside and pass its "
+               "result in as an argument")
+_BRANCH = _later("Control flow (`if`, conditional expressions)",
+                 "choose between values with np.where(condition, a, b), or take the "
+                 "decision outside the differentiated function")
+_COMPREHENSION = _later("Support for comprehensions",
+                        "use whole-array numpy operations, e.g. np.sum(x * np.arange(3)) "
+                        "instead of sum(x * k for k in range(3))")
+_CONTAINER = _later("Support for lists and dicts of values",
+                    "pass the values as separate arguments or stack them with np.stack")
+_LATER = _later("Control flow, comprehensions and calls to your own functions",
+                "rewrite this part without them or pass its result in as an argument")
 
 _STMT_NAMES = {
-    gast.If: ("an `if` statement", _LATER),
-    gast.For: ("a `for` loop", _LATER),
-    gast.While: ("a `while` loop", _LATER),
-    gast.Break: ("`break`", _LATER),
-    gast.Continue: ("`continue`", _LATER),
+    gast.If: ("an `if` statement", _BRANCH),
+    gast.For: ("a `for` loop", _LOOP),
+    gast.While: ("a `while` loop", _LOOP),
+    gast.Break: ("`break`", _LOOP),
+    gast.Continue: ("`continue`", _LOOP),
     gast.With: ("a `with` block", "move the `with` block out of the differentiated function"),
     gast.AsyncWith: ("an `async with` block", "differentiate synchronous code only"),
     gast.AsyncFor: ("an `async for` loop", "differentiate synchronous code only"),
@@ -33,9 +52,10 @@ _STMT_NAMES = {
     gast.Assert: ("an `assert` statement", "check inputs before calling the derivative"),
     gast.Global: ("a `global` declaration", "pass the value in as an argument and return "
                   "the new value instead"),
-    gast.Nonlocal: ("a `nonlocal` declaration", "pass the value in as an argument"),
-    gast.FunctionDef: ("a nested function definition", "define the helper at module level "
-                       "(calls to your own functions are being added)"),
+    gast.Nonlocal: ("a `nonlocal` declaration", "pass the value in as an argument and "
+                    "return the new value instead"),
+    gast.FunctionDef: ("a nested function definition", _later(
+        "Support for your own helper functions", "write the helper's body inline")),
     gast.AsyncFunctionDef: ("an async function", "differentiate synchronous code only"),
     gast.ClassDef: ("a class definition", "define classes outside the differentiated function"),
     gast.Delete: ("a `del` statement", "drop the `del`; names go out of scope on return"),
@@ -44,15 +64,20 @@ _STMT_NAMES = {
 }
 
 _EXPR_NAMES = {
-    gast.IfExp: ("a conditional expression", _LATER),
-    gast.BoolOp: ("`and`/`or`", _LATER),
-    gast.Lambda: ("a lambda inside the function", _LATER),
-    gast.ListComp: ("a list comprehension", _LATER),
-    gast.SetComp: ("a set comprehension", "build a list instead"),
-    gast.DictComp: ("a dict comprehension", _LATER),
-    gast.GeneratorExp: ("a generator expression", _LATER),
-    gast.Dict: ("a dict literal", _LATER),
-    gast.Set: ("a set literal", "use a list or a tuple"),
+    gast.IfExp: ("a conditional expression (`a if c else b`)", _BRANCH),
+    gast.BoolOp: ("`and`/`or`", _later(
+        "Control flow (`and`/`or` evaluate lazily)",
+        "combine conditions with np.logical_and / np.logical_or, or choose values with "
+        "np.where")),
+    gast.Lambda: ("a lambda inside the function", _later(
+        "Support for functions defined inside the function", "write its body inline")),
+    gast.ListComp: ("a list comprehension", _COMPREHENSION),
+    gast.SetComp: ("a set comprehension", "sets are not differentiable containers; use an "
+                   "array"),
+    gast.DictComp: ("a dict comprehension", _CONTAINER),
+    gast.GeneratorExp: ("a generator expression", _COMPREHENSION),
+    gast.Dict: ("a dict literal", _CONTAINER),
+    gast.Set: ("a set literal", "use a tuple or an array"),
     gast.Await: ("`await`", "differentiate synchronous code only"),
     gast.Yield: ("`yield`", "return a list or an array instead of yielding values"),
     gast.YieldFrom: ("`yield from`", "return a list or an array instead"),
@@ -60,21 +85,45 @@ _EXPR_NAMES = {
     gast.Starred: ("a starred expression (`*args`)", "pass the arguments one by one"),
     gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
+for _name, _entry in (("TemplateStr", ("a template string (`t\"...\"`)", "format strings "
+                                       "outside the differentiated function")),):
+    if hasattr(gast, _name):
+        _EXPR_NAMES[getattr(gast, _name)] = _entry
+for _name, _entry in (("Match", ("a `match` statement", _LATER)),
+                      ("TryStar", ("a `try`/`except*` block", "move error handling out of the "
+                                   "differentiated function")),
+                      ("TypeAlias", ("a `type` alias", "define type aliases at module level"))):
+    if hasattr(gast, _name):
+        _STMT_NAMES[getattr(gast, _name)] = _entry
 
 _ALLOWED_STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass)
 
+# Every node a supported statement may contain.  Anything else is refused by name.
+_ALLOWED_EXPRS = (
+    gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call,
+    gast.keyword, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
+    gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
+) + _ALLOWED_STMTS
+
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    if isinstance(fn, gast.AsyncFunctionDef):
+        _fail(fn, job, "an `async def` function (and `await`)",
+              "differentiate a synchronous function: move the `await`s to a caller and pass "
+              "the awaited values in as arguments")
     args = fn.args
-    if args.vararg is not None or args.kwarg is not None:
-        node = args.vararg or args.kwarg
-        raise UnsupportedError(
-            f"`*{node.id}`/`**{node.id}` parameters are not supported (in function `{job.name}`)",
-            job.source.location(node) or job.source.location(fn),
-            hint="name every parameter explicitly",
-        )
+    for node, star in ((args.vararg, "*"), (args.kwarg, "**")):
+        if node is not None:
+            _fail(node, job, f"a `{star}{node.id}` parameter",
+                  "name every parameter explicitly, or pass the values as one array "
+                  "argument")
     for i, stmt in enumerate(fn.body):
         _check_stmt(stmt, job, last=(i == len(fn.body) - 1))
+    if not any(isinstance(n, gast.Return) for n in gast.walk(fn)):
+        raise UnsupportedError(
+            "the function has no `return`; srcad differentiates the value a function returns "
+            f"(in function `{job.name}`)", job.source.location(fn),
+            hint="end the function with `return <the value to differentiate>`")
     return fn
 
 
@@ -86,6 +135,12 @@ def _fail(node, job, what, hint):
 def _check_stmt(stmt, job, last):
     if type(stmt) in _STMT_NAMES:
         what, hint = _STMT_NAMES[type(stmt)]
+        if isinstance(stmt, (gast.For, gast.While)):
+            jumps = [word for kind, word in ((gast.Break, "`break`"),
+                                             (gast.Continue, "`continue`"))
+                     if any(isinstance(n, kind) for n in gast.walk(stmt))]
+            if jumps:
+                what += " with " + " and ".join(jumps)
         _fail(stmt, job, what, hint)
     if not isinstance(stmt, _ALLOWED_STMTS):
         _fail(stmt, job, f"the statement `{type(stmt).__name__}`", _LATER)
@@ -101,10 +156,31 @@ def _check_stmt(stmt, job, last):
             _fail(stmt, job, "an annotation without a value", "assign a value")
     for target in targets:
         _check_target(target, job)
-    for node in gast.walk(stmt):
+    for node in _walk_in_order(stmt):
         if type(node) in _EXPR_NAMES:
             what, hint = _EXPR_NAMES[type(node)]
             _fail(node, job, what, hint)
+        if isinstance(node, gast.keyword) and node.arg is None:
+            _fail(node.value, job, "`**` unpacking in a call", "pass the keyword arguments "
+                  "one by one")
+        if not isinstance(node, _ALLOWED_EXPRS):
+            _fail(node if hasattr(node, "lineno") else stmt, job,
+                  f"the expression `{type(node).__name__}`", _LATER)
+
+
+def _walk_in_order(node):
+    """Nodes of ``node`` in source order, so the first refusal is the leftmost one."""
+    yield node
+    for field in node._fields:
+        if field == "annotation":
+            continue  # annotations are dropped, never evaluated
+        value = getattr(node, field, None)
+        if isinstance(value, gast.AST):
+            yield from _walk_in_order(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, gast.AST):
+                    yield from _walk_in_order(item)
 
 
 def _check_target(target, job):
