@@ -16,49 +16,83 @@ import numbers
 import numpy as np
 
 from . import cache, pipeline
-from .errors import InputError, SrcadError
-from .source import get_source
+from .errors import InputError, SourceError, SrcadError, UnsupportedError
+from .source import check_function, get_source
 
 
 def _parameters(f):
     try:
-        sig = inspect.signature(f)
+        return inspect.signature(f)
     except (TypeError, ValueError):
-        raise SrcadError(f"cannot read the signature of {f!r}") from None
-    return sig
+        raise SourceError(f"cannot read the signature of {f!r}",
+                          hint="pass a function defined with `def` or `lambda`") from None
+
+
+def _check_differentiable_function(f, op="grad"):
+    """Refuse, at ``grad(f)`` time, what has no source to transform."""
+    if getattr(f, "__srcad__", None) is not None:
+        raise UnsupportedError(
+            f"`{f.__name__}` is already a derivative made by srcad; higher-order derivatives "
+            f"({op} of a derivative) are not supported yet",
+            hint="differentiate the original function, or check a second derivative with "
+                 "finite differences of the first")
+    check_function(f, what=f"srcad.{op}")
+
+
+def _signature_text(params) -> str:
+    return ", ".join(str(p) for p in params) or "no parameters"
 
 
 def _resolve_wrt(f, wrt):
     """``wrt`` as a list of (position or None, name) and whether it was a single item."""
     sig = _parameters(f)
     params = list(sig.parameters.values())
+    name = f.__name__
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
-    if not items:
-        raise InputError(f"wrt is empty for `{f.__name__}`; name at least one parameter")
-    out = []
     names = [p.name for p in params]
+    valid = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    example = f"wrt={valid[0]!r}" if valid else "wrt=0"
+    if not items:
+        raise InputError(f"wrt is empty for `{name}`; name at least one parameter",
+                         hint=f"pass e.g. {example} (`{name}` takes "
+                              f"{_signature_text(params)})")
+    out = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise InputError(f"wrt items are parameter positions or names, got {item!r}")
+            raise InputError(
+                f"wrt items are parameter positions (int) or names (str); got {item!r} "
+                f"for `{name}`",
+                hint=f"pass e.g. {example}, or a tuple such as wrt=(0, 1) for several")
         if isinstance(item, int):
             positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY,
                                                           p.POSITIONAL_OR_KEYWORD)]
             if not -len(positional) <= item < len(positional):
+                listed = ", ".join(f"{i}: {p.name}" for i, p in enumerate(positional))
                 raise InputError(
-                    f"wrt={item} is out of range: `{f.__name__}` has {len(positional)} "
-                    f"positional parameter(s) ({', '.join(p.name for p in positional)})")
+                    f"wrt={item} is out of range: `{name}` has {len(positional)} positional "
+                    f"parameter(s)" + (f" ({listed})" if listed else ""),
+                    hint="use a position from that list, or name the parameter, e.g. "
+                         + example)
             param = positional[item]
         else:
             if item not in names:
-                raise InputError(f"wrt names {item!r}, but `{f.__name__}` has no such "
-                                 f"parameter (it has: {', '.join(names)})")
+                raise InputError(
+                    f"wrt names {item!r}, but `{name}` has no such parameter (its "
+                    f"parameters: {', '.join(names) or 'none'})",
+                    hint=f"check the spelling; `{name}` takes {_signature_text(params)}")
             param = params[names.index(item)]
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            raise InputError(f"cannot differentiate with respect to *{param.name}/**{param.name}")
+            star = "*" if param.kind == param.VAR_POSITIONAL else "**"
+            raise InputError(
+                f"cannot differentiate with respect to `{star}{param.name}` of `{name}`",
+                hint="give the value a parameter of its own, or pass the values as one "
+                     "array argument")
         position = names.index(param.name) if param.kind != param.KEYWORD_ONLY else None
         if any(n == param.name for _, n, _ in out):
-            raise InputError(f"wrt names parameter {param.name!r} twice")
+            raise InputError(f"wrt names parameter {param.name!r} of `{name}` twice "
+                             f"(wrt={wrt!r})",
+                             hint="list each parameter once")
         out.append((position, param.name, param.default))
     return out, single
 
@@ -66,8 +100,10 @@ def _resolve_wrt(f, wrt):
 class _Derivative:
     """The compiled derivative of one function for one ``wrt``; refreshed per call."""
 
-    def __init__(self, f, wrt, optimize=True):
+    def __init__(self, f, wrt, optimize=True, op="grad"):
+        _check_differentiable_function(f, op)
         self.f = f
+        self.signature = _parameters(f)
         self.wrt, self.single = _resolve_wrt(f, wrt)
         self.optimize = optimize
         self.fn = None
@@ -173,10 +209,25 @@ class _Derivative:
         values = [self._check_input(args, kwargs, item) for item in self.wrt]
         if seed is not None:
             kwargs = {**kwargs, self.transformed.seed_name: _copy_structure(seed)}
-        value, grads = self.fn(*args, **kwargs)
+        try:
+            value, grads = self.fn(*args, **kwargs)
+        except TypeError:
+            self._check_arguments(args, kwargs, seed is not None)
+            raise
         if self.single:
             return value, _like(grads, values[0])
         return value, tuple(_like(g, v) for g, v in zip(grads, values))
+
+    def _check_arguments(self, args, kwargs, seeded=False):
+        """Report a wrong call in terms of the user's function, not the generated one."""
+        if seeded:
+            kwargs = {k: v for k, v in kwargs.items() if k != self.transformed.seed_name}
+        try:
+            self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise InputError(
+                f"wrong arguments for `{self.f.__name__}`: {exc}",
+                hint=f"call it like `{self.f.__name__}{self.signature}`") from None
 
     def _check_input(self, args, kwargs, item):
         position, name, default = item
@@ -188,27 +239,43 @@ class _Derivative:
             value = default
         else:
             return None  # the call itself will report the missing argument
+        fname = self.f.__name__
         if isinstance(value, np.ndarray):
             if value.dtype.kind in "fc":
                 return value
-            kind = "an integer" if value.dtype.kind in "iub" else f"a {value.dtype}"
-            raise InputError(f"argument `{name}` of `{self.f.__name__}` is {kind} array; "
-                             "srcad differentiates floating-point values",
-                             hint=f"pass {name}.astype(float)")
-        if isinstance(value, (float, np.floating, complex)):
+            kind = ("an integer" if value.dtype.kind in "iu" else "a boolean"
+                    if value.dtype.kind == "b" else f"a {value.dtype}")
+            raise InputError(f"argument `{name}` of `{fname}` is {kind} array "
+                             f"(dtype {value.dtype}); srcad differentiates floating-point "
+                             "values", hint=f"pass {name}.astype(float)")
+        if isinstance(value, (float, np.floating, complex, np.complexfloating)):
             return value
         if isinstance(value, (list, tuple, dict)):
             items = value.values() if isinstance(value, dict) else value
             for item in items:
                 self._check_input((item,), {}, (0, name, inspect.Parameter.empty))
             return value
-        if isinstance(value, (bool, np.bool_)) or isinstance(value, numbers.Integral):
-            raise InputError(f"argument `{name}` of `{self.f.__name__}` is the integer "
-                             f"{value!r}; srcad differentiates floating-point values",
+        if isinstance(value, (bool, np.bool_)):
+            raise InputError(f"argument `{name}` of `{fname}` is the bool {value!r}; srcad "
+                             "differentiates floating-point values",
                              hint=f"pass {float(value)!r} instead of {value!r}")
-        raise InputError(f"argument `{name}` of `{self.f.__name__}` is a "
-                         f"{type(value).__name__}; srcad differentiates floats and numpy "
-                         "float arrays", hint="pass a float or a numpy array of floats")
+        if isinstance(value, numbers.Integral):
+            raise InputError(f"argument `{name}` of `{fname}` is the integer {value!r}; "
+                             "srcad differentiates floating-point values",
+                             hint=f"pass {float(value)!r} instead of {value!r}")
+        if value is None:
+            raise InputError(f"argument `{name}` of `{fname}` is None; srcad differentiates "
+                             "floats and numpy float arrays",
+                             hint=f"pass a float or a float array as `{name}`, or leave "
+                                  f"`{name}` out of wrt")
+        raise InputError(f"argument `{name}` of `{fname}` is a {type(value).__name__} "
+                         f"({_short(value)}); srcad differentiates floats and numpy float "
+                         "arrays", hint=f"pass a float or a numpy array of floats as `{name}`")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _kind(value) -> str:
@@ -249,12 +316,41 @@ def _like(g, x):
     return g
 
 
-def _check_scalar(value, f):
-    if np.ndim(value) != 0 or not isinstance(value, (numbers.Number, np.ndarray, np.generic)):
-        shape = np.shape(value) if isinstance(value, np.ndarray) else type(value).__name__
-        raise InputError(
-            f"grad needs `{f.__name__}` to return a scalar, but it returned {shape}",
-            hint="use srcad.vjp (or sum the result) to differentiate a non-scalar result")
+def _scalar_problem(value, f):
+    """The InputError for a non-scalar result of ``f`` under grad, or None."""
+    if np.ndim(value) == 0 and isinstance(value, (numbers.Number, np.ndarray, np.generic)):
+        return None
+    shown = (f"an array of shape {np.shape(value)}" if isinstance(value, np.ndarray)
+             else f"a {type(value).__name__}")
+    return InputError(
+        f"grad needs `{f.__name__}` to return a scalar, but it returned {shown}",
+        hint="use srcad.vjp(f)(*args, cotangent) for a result that is not a scalar, or "
+             "reduce it to one (e.g. np.sum) inside the function")
+
+
+def _rerun(f, args, kwargs):
+    """Run the user's function after its derivative failed: a genuine error of the user's
+    code is reported from the user's code, not from inside the generated code."""
+    try:
+        return f(*args, **kwargs)
+    except Exception as exc:
+        raise exc from None
+
+
+def _run_scalar(derivative, f, args, kwargs):
+    try:
+        value, grads = derivative(args, kwargs)
+    except SrcadError:
+        raise
+    except Exception:
+        problem = _scalar_problem(_rerun(f, args, kwargs), f)
+        if problem is None:
+            raise
+    else:
+        problem = _scalar_problem(value, f)
+        if problem is None:
+            return value, grads
+    raise problem
 
 
 def _decorator(make):
@@ -286,13 +382,11 @@ def grad(f, wrt=0, optimize=True):
     >>> df(np.array([1.0, 2.0])).tolist()
     [2.0, 4.0]
     """
-    derivative = _Derivative(f, wrt, optimize)
+    derivative = _Derivative(f, wrt, optimize, "grad")
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
-        value, grads = derivative(args, kwargs)
-        _check_scalar(value, f)
-        return grads
+        return _run_scalar(derivative, f, args, kwargs)[1]
     grad_f.__name__ = f"grad_{f.__name__}"
     return _attach(grad_f, derivative, "grad")
 
@@ -305,13 +399,11 @@ def value_and_grad(f, wrt=0, optimize=True):
     >>> srcad.value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
-    derivative = _Derivative(f, wrt, optimize)
+    derivative = _Derivative(f, wrt, optimize, "value_and_grad")
 
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
-        value, grads = derivative(args, kwargs)
-        _check_scalar(value, f)
-        return value, grads
+        return _run_scalar(derivative, f, args, kwargs)
     value_and_grad_f.__name__ = f"value_and_grad_{f.__name__}"
     return _attach(value_and_grad_f, derivative, "value_and_grad")
 
@@ -325,32 +417,74 @@ def vjp(f, wrt=0, optimize=True):
     >>> g.tolist()
     [2.0, 20.0]
     """
-    derivative = _Derivative(f, wrt, optimize)
+    derivative = _Derivative(f, wrt, optimize, "vjp")
 
     @functools.wraps(f)
     def vjp_f(*args, **kwargs):
         if not args:
             raise InputError(f"vjp of `{f.__name__}` takes the arguments of "
-                             f"`{f.__name__}` followed by the cotangent")
+                             f"`{f.__name__}` followed by the cotangent; got no arguments",
+                             hint=f"call it as vjp_f(*args_of_{f.__name__}, cotangent)")
         *primals, cotangent = args
+        _check_cotangent_type(f, cotangent)
         try:
-            return derivative(tuple(primals), kwargs, seed=cotangent)
+            value, grads = derivative(tuple(primals), kwargs, seed=cotangent)
+        except InputError:
+            _check_cotangent_given(f, derivative, primals, args, kwargs)
+            raise
         except SrcadError:
             raise
         except Exception:
-            _check_cotangent(f, primals, kwargs, cotangent)
-            raise
+            problem = _cotangent_problem(f, _rerun(f, primals, kwargs), cotangent)
+            if problem is None:
+                raise
+        else:
+            problem = _cotangent_problem(f, value, cotangent)
+            if problem is None:
+                return value, grads
+        raise problem
     vjp_f.__name__ = f"vjp_{f.__name__}"
     return _attach(vjp_f, derivative, "vjp")
 
 
-def _check_cotangent(f, primals, kwargs, cotangent):
-    value = f(*primals, **kwargs)
-    if np.shape(value) != np.shape(cotangent):
+_HINT_COTANGENT = "pass a float array shaped like the function's result, e.g. np.ones_like(y)"
+
+
+def _check_cotangent_given(f, derivative, primals, args, kwargs):
+    """After a wrong call: if the arguments fit ``f`` with the cotangent counted among them,
+    the cotangent is what is missing."""
+    try:
+        derivative.signature.bind(*primals, **kwargs)
+    except TypeError:
+        try:
+            derivative.signature.bind(*args, **kwargs)
+        except TypeError:
+            return
         raise InputError(
-            f"the cotangent has shape {np.shape(cotangent)} but `{f.__name__}` returns shape "
-            f"{np.shape(value)}", hint="pass a cotangent shaped like the function's result"
-        ) from None
+            f"vjp of `{f.__name__}` takes the arguments of `{f.__name__}` followed by "
+            "the cotangent; the cotangent is missing",
+            hint=f"call it as vjp_f(*args_of_{f.__name__}, cotangent)") from None
+
+
+def _check_cotangent_type(f, cotangent):
+    if isinstance(cotangent, (bool, np.bool_)) or not (
+            isinstance(cotangent, (numbers.Number, np.generic))
+            or isinstance(cotangent, np.ndarray) and cotangent.dtype.kind in "iufc"):
+        raise InputError(
+            f"the cotangent passed to vjp of `{f.__name__}` is a {type(cotangent).__name__} "
+            f"({_short(cotangent)}); it must be a number or a numeric numpy array",
+            hint=_HINT_COTANGENT)
+
+
+def _cotangent_problem(f, value, cotangent):
+    """The InputError for a cotangent not shaped like ``f``'s result, or None."""
+    if not isinstance(value, (numbers.Number, np.ndarray, np.generic)):
+        return None  # containers: checked by the generated code
+    if np.shape(value) == np.shape(cotangent):
+        return None
+    return InputError(
+        f"the cotangent has shape {np.shape(cotangent)} but `{f.__name__}` returns shape "
+        f"{np.shape(value)}", hint=_HINT_COTANGENT)
 
 
 def show(f, wrt=0, mode="rev", file=None, optimize=True):
@@ -365,7 +499,7 @@ def show(f, wrt=0, mode="rev", file=None, optimize=True):
         raise InputError(f"mode={mode!r} is not available yet; use mode='rev'")
     derivative = getattr(f, "__srcad__", None)
     if derivative is None:
-        derivative = _Derivative(f, wrt, optimize)
+        derivative = _Derivative(f, wrt, optimize, "show")
     if derivative.transformed is None:
         derivative.compile()
     text = derivative.transformed.source

@@ -52,16 +52,20 @@ defrule(operator.truediv, "x1, x2",
         """,
         cases=binary_cases("real", "nonzero"))
 
+# The plain formulas give nan for d(x ** 0)/dx and d(0 ** p)/dp at x == 0, where both
+# derivatives are 0 (JAX's convention); power_dbase/power_dexponent handle those points.
 defrule(operator.pow, "x1, x2",
         vjp="""
-            bx1 += unbroadcast(by * x2 * x1 ** (x2 - 1), x1)
-            bx2 += unbroadcast(by * y * np.log(x1), x2)
+            bx1 += unbroadcast(by * power_dbase(x1, x2), x1)
+            bx2 += unbroadcast(by * power_dexponent(x1, y), x2)
         """,
         jvp="""
-            dy += dx1 * x2 * x1 ** (x2 - 1)
-            dy += dx2 * y * np.log(x1)
+            dy += dx1 * power_dbase(x1, x2)
+            dy += dx2 * power_dexponent(x1, y)
         """,
-        cases=binary_cases("positive", "real") + (Case(Arr(3), 2), Case(Arr(2, 3), 3.0)))
+        cases=binary_cases("positive", "real") + (
+            Case(Arr(3), 2), Case(Arr(2, 3), 3.0), Case(Arr(3, domain="nonzero"), 3),
+            Case(Arr(2, 3), 0), Case(2.0, Arr(3))))
 
 defrule(operator.mod, "x1, x2",
         vjp="""

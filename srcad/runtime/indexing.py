@@ -6,20 +6,27 @@ __all__ = ["unindex"]
 
 
 def _is_basic(idx):
+    """True for indexes that select each element at most once and that plain assignment
+    scatters correctly: ints, slices, None, Ellipsis, and a single boolean mask among them."""
     parts = idx if isinstance(idx, tuple) else (idx,)
+    masks = 0
     for part in parts:
         if part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice)):
             continue
         if isinstance(part, np.ndarray) and part.dtype == bool:
+            masks += 1
             continue
         return False
-    return True
+    return masks <= 1
 
 
 def unindex(g, x, idx):
     """Zeros shaped like ``x`` with ``g`` added at ``idx``: the adjoint of ``x[idx]``.
 
-    Repeated integer indices accumulate (``np.add.at``).
+    Basic indexes (ints, slices with any step, None, Ellipsis, one boolean mask) scatter by
+    assignment; advanced ones (integer arrays or lists, possibly repeated, mixed with basic
+    parts or boolean masks) accumulate with ``np.add.at``, which follows numpy's indexing
+    rules, including where the advanced axes go in the result.
 
     >>> unindex(np.ones(2), np.zeros(3), np.array([0, 0])).tolist()
     [2.0, 0.0, 0.0]
