@@ -201,12 +201,12 @@ class _Derivative:
         return names
 
     def __call__(self, args, kwargs, seed=None):
+        values = [self._check_input(args, kwargs, item) for item in self.wrt]
         kinds = self._kinds(args, kwargs)
         if self.fn is None or kinds != self.kinds or not self._bound_ok(self.transformed):
             self.compile(kinds=kinds)
         else:
             self.refresh()
-        values = [self._check_input(args, kwargs, item) for item in self.wrt]
         if seed is not None:
             kwargs = {**kwargs, self.transformed.seed_name: _copy_structure(seed)}
         try:

@@ -61,10 +61,13 @@ class Job:
     callees: list = field(default_factory=list)
     param_kinds: dict = field(default_factory=dict)  # parameter -> scalar|array|container
     kinds: dict = field(default_factory=dict)
+    augmented: set = field(default_factory=set)  # (line, column, name) of each ``name += v``
+    guards: dict = field(default_factory=dict)  # statement -> run-time check before it
 
     @property
     def name(self) -> str:
-        return self.source.tree.name if self.source.name == "<lambda>" else self.source.name
+        """The user's name for the function, for messages (``<lambda>`` for a lambda)."""
+        return self.source.name
 
 
 @dataclass

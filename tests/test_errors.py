@@ -262,12 +262,6 @@ def f_setattr(x):
 
 CONSTRUCTS = [
     # function, line fragment, column at, words the message must hold
-    (f_if, "if x > 0.0:", "if", ["`if`", "Control flow"]),
-    (f_for, "for i in range(3):", "for", ["`for`"]),
-    (f_while, "while x > 1.0:", "while", ["`while`"]),
-    (f_break, "for i in range(3):", "for", ["a `for` loop with `break`"]),  # the loop around the `break`
-    (f_continue, "while x < 10.0:", "while", ["a `while` loop with `continue`"]),
-    (f_early_return, "return y", "return", ["`return` before the end"]),
     (f_with, "with np.errstate", "with", ["`with`"]),
     (f_try, "try:", "try", ["`try`"]),
     (f_raise, "raise ValueError", "raise", ["`raise`"]),
@@ -275,23 +269,17 @@ CONSTRUCTS = [
     (f_global, "global COUNTER", "global", ["`global`"]),
     (make_nonlocal(), "nonlocal total", "nonlocal", ["`nonlocal`"]),
     (f_nested_def, "def inner(t):", "def", ["nested function"]),
-    (f_lambda_inside, "y = (lambda t", "lambda", ["lambda"]),
     (f_class, "class Box:", "class", ["class"]),
     (f_del, "del x", "del", ["`del`"]),
     (f_import, "import math as m", "import", ["`import`"]),
-    (f_listcomp, "[x * k for k", "[x * k", ["list comprehension"]),
     (f_dictcomp, "{k: x * k for", "{k:", ["dict comprehension"]),
     (f_setcomp, "{x * k for", "{x * k", ["set comprehension"]),
-    (f_genexp, "sum(x * k for", "(x * k for", ["generator expression"]),
-    (f_ifexp, "y = x * 2.0 if", "x * 2.0 if", ["conditional expression"]),
-    (f_and_or, "y = x or 1.0", "x or", ["`and`/`or`"]),
     (f_fstring, 'label = f"x', 'f"', ["f-string"]),
     (f_walrus, "(z := x", "z :=", ["`:=`"]),
     (f_star_call, "np.multiply(*parts)", "*parts", ["starred", "*args"]),
     (f_star_params, "def f_star_params", "*rest"[1:], ["`*rest`"]),
     (f_yield, "yield x * 2.0", "yield", ["`yield`"]),
     (f_async, "async def f_async", "async", ["async"]),
-    (f_setitem, "y[0] = x", "y[0]", ["assignment to an element", "x[i] = ..."]),
     (f_setattr, "box.value = x", "box.value", ["assignment to an attribute"]),
 ]
 
@@ -306,54 +294,61 @@ def test_unsupported_construct(fn, fragment, col_at, words):
 
 
 @pytest.mark.parametrize("fn, instead", [
-    (f_while, "np.cumsum"), (f_if, "np.where"), (f_ifexp, "np.where"),
-    (f_listcomp, "np.sum(x * np.arange(3))"), (f_and_or, "np.logical_and"),
+    (f_nested_def, "module level"), (f_dictcomp, "d[k] = v"), (f_setcomp, "list"),
 ])
-def test_unsupported_hint_says_what_is_supported_and_what_to_write(fn, instead):
+def test_unsupported_hint_says_what_to_write(fn, instead):
     hint = str(fails(fn, 4.0)).split("\nhint: ", 1)[1]
-    assert hint.startswith("srcad differentiates straight-line code")
-    assert "srcad.supported_functions()" in hint and "is being added" in hint
     assert instead in hint
+
+
+def test_generic_hint_says_what_is_supported():
+    def f_match(x):
+        match x:
+            case _:
+                y = x
+        return y
+    hint = str(fails(f_match, 4.0)).split("\nhint: ", 1)[1]
+    assert hint.startswith("srcad differentiates assignments")
+    assert "srcad.supported_functions()" in hint
 
 
 def test_construct_error_from_show_too():
     with pytest.raises(UnsupportedError) as info:
-        srcad.show(f_for, file=False)
-    assert_located(info.value, f_for, "for i in range(3):", "`for`", col_at="for")
+        srcad.show(f_try, file=False)
+    assert_located(info.value, f_try, "try:", "`try`", col_at="try")
 
 
 def test_construct_error_for_value_and_grad_and_vjp():
     with pytest.raises(UnsupportedError):
-        srcad.value_and_grad(f_if)(1.0)
+        srcad.value_and_grad(f_try)(1.0)
     with pytest.raises(UnsupportedError):
-        srcad.vjp(f_if)(1.0, 1.0)
+        srcad.vjp(f_try)(1.0, 1.0)
 
 
 def test_construct_error_in_decorated_function():
     @srcad.grad
     def decorated(x):
         y = x * 2.0
-        while y > 1.0:
+        with np.errstate(all="ignore"):
             y = y / 2.0
         return y
 
     with pytest.raises(UnsupportedError) as info:
         decorated(3.0)
-    assert_located(info.value, decorated.__wrapped__, "while y > 1.0:", "`while`",
-                   col_at="while")
+    assert_located(info.value, decorated.__wrapped__, "with np.errstate", "`with`",
+                   col_at="with")
 
 
 def test_construct_error_in_lambda():
-    f = lambda x: x * 2.0 if x > 0.0 else x  # noqa: E731
+    f = lambda x: float(f"{x}") * x  # noqa: E731
     exc = fails(f, 1.0)
-    assert_located(exc, f, "f = lambda x", "conditional expression", col_at="x * 2.0 if")
+    assert_located(exc, f, "f = lambda x", "f-string", col_at='f"')
 
 
-@pytest.mark.xfail(strict=True, reason="srcad/pipeline.py: Job.name of a lambda is the "
-                   "internal `lambda_`, so messages say (in function `lambda_`)")
 def test_construct_error_in_lambda_does_not_name_an_internal_function():
-    f = lambda x: x * 2.0 if x > 0.0 else x  # noqa: E731
-    assert "lambda_" not in str(fails(f, 1.0))
+    f = lambda x: float(f"{x}") * x  # noqa: E731
+    message = str(fails(f, 1.0))
+    assert "lambda_" not in message and "(in function `<lambda>`)" in message
 
 
 # ---------------------------------------------------------------------------------------
@@ -384,8 +379,7 @@ def f_no_rule_ufunc(x):
 def test_call_without_rule_on_active_value(fn, fragment, display):
     exc = fails(fn, 1.5, error=NoRuleError)
     assert_located(exc, fn, fragment, f"no derivative rule for {display}",
-                   hint="srcad.defvjp(")
-    assert "stop_gradient" in str(exc)
+                   hint="srcad.supported_functions()")
 
 
 def test_call_without_rule_scipy():
@@ -397,15 +391,12 @@ def test_call_without_rule_scipy():
 
     exc = fails(uses_gamma, 1.5, error=NoRuleError)
     assert_located(exc, uses_gamma, "y = special.gamma(x)",
-                   "no derivative rule for special.gamma", hint="srcad.defvjp(")
+                   "no derivative rule for special.gamma", hint="supported_functions")
 
 
-@pytest.mark.xfail(strict=True, reason="srcad/passes/reverse.py: the NoRuleError hint shows "
-                   "srcad.defvjp(<the function>, ...) with a placeholder instead of the "
-                   "function the user called")
-def test_call_without_rule_hint_names_the_function_to_register():
+def test_call_without_rule_hint_names_the_function():
     hint = str(fails(f_no_rule_c, 1.5, error=NoRuleError)).split("\nhint: ", 1)[1]
-    assert "srcad.defvjp(math.lgamma," in hint
+    assert "math.lgamma" in hint
 
 
 @pytest.mark.xfail(strict=True, reason="srcad/__init__.py: the NoRuleError hint tells users to "
@@ -420,10 +411,8 @@ def f_user_call(x):
     return y
 
 
-def test_user_function_on_active_value():
-    exc = fails(f_user_call, 1.5)
-    assert_located(exc, f_user_call, "y = helper(x)", "your own function `helper`",
-                   "not supported yet", hint="inline")
+def test_user_function_on_active_value_is_differentiated():
+    assert srcad.grad(f_user_call)(1.5) == pytest.approx(2.0)  # helper(x) = 2x
 
 
 def f_unknown_inactive(x):
@@ -522,7 +511,7 @@ def test_wrt_wrong_type():
     (True, ["`x`", "bool True"], "pass 1.0"),
     ("2.0", ["`x`", "str"], "float"),
     (None, ["`x`", "None"], "float"),
-    ([1.0, 2.0], ["`x`", "list"], "np.array"),
+    (["a", "b"], ["`x`", "str"], "float"),
     (np.arange(3), ["`x`", "integer array"], "x.astype(float)"),
 ], ids=["int", "bool", "str", "None", "list", "int-array"])
 def test_bad_differentiated_argument(value, words, hint):
@@ -601,9 +590,9 @@ def test_lambdas_identical_but_for_operand_order():
 
 
 def test_error_located_in_the_right_lambda_of_a_line():
-    fs = (lambda x: x * 2.0, lambda x: [x for _ in x])  # noqa: E731
+    fs = (lambda x: x * 2.0, lambda x: {x * k for k in (1.0, 2.0)})  # noqa: E731
     exc = fails(fs[1], 1.0)
-    assert_located(exc, fs[1], "fs = (lambda", "list comprehension", col_at="[x for")
+    assert_located(exc, fs[1], "fs = (lambda", "set comprehension", col_at="{x * k")
 
 
 MODULE_V1 = """\

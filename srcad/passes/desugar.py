@@ -31,6 +31,14 @@ def _inline_lambdas(fn, job):
     binding does.
     """
     from ..errors import UnsupportedError
+    applied = [c for c in gast.walk(fn) if isinstance(c, gast.Call)
+               and isinstance(c.func, gast.Lambda)]
+    for number, call in enumerate(applied):  # (lambda t: t * 2)(x): name it, then inline
+        name = job.namer.fresh(f"lambda_{number + 1}")
+        fn.body.insert(0, gast.copy_location(gast.Assign(
+            targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)],
+            value=call.func, type_comment=None), call.func))
+        call.func = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
     lambdas = {}
     for stmt in fn.body:
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
@@ -220,6 +228,7 @@ def _lower(stmt, job):
         value = gast.copy_location(gast.BinOp(left=read, op=stmt.op, right=stmt.value), stmt)
         return [_assign(stmt.target, value, stmt)]
     if isinstance(stmt, gast.AugAssign):
+        job.augmented.add((stmt.lineno, stmt.col_offset, stmt.target.id))
         load = _name(stmt.target.id, gast.Load(), stmt.target)
         value = gast.copy_location(gast.BinOp(left=load, op=stmt.op, right=stmt.value), stmt)
         return [_assign(stmt.target, value, stmt)]
@@ -244,6 +253,26 @@ def _lower(stmt, job):
     return [stmt]
 
 
+def _returns_several(call, job) -> bool:
+    """Whether ``call`` is a rule with several outputs or a call of a user function."""
+    import types
+
+    from .. import grammar, rules
+    from ..source import missing
+    parts = grammar.dotted(call.func)
+    if not parts:
+        return False
+    obj = job.source.lookup(parts[0])
+    for attr in parts[1:]:
+        obj = getattr(obj, attr, None) if not missing(obj) else obj
+    if missing(obj) or obj is None:
+        return False
+    rule = rules.lookup(obj)
+    if rule is not None:
+        return len(rule.outputs) > 1
+    return isinstance(obj, types.FunctionType)
+
+
 def _unpack(target, value, stmt, job):
     names = target.elts
     if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(names):
@@ -259,11 +288,14 @@ def _unpack(target, value, stmt, job):
         for t, tmp in zip(names, temps):
             out += _lower(_assign(t, _name(tmp, gast.Load(), stmt), stmt), job)
         return out
-    if isinstance(value, gast.Call) and all(isinstance(n, gast.Name) for n in names):
-        # Kept whole: a rule with several outputs (``sign, logdet = np.linalg.slogdet(a)``).
+    if isinstance(value, gast.Call) and all(isinstance(n, gast.Name) for n in names) \
+            and _returns_several(value, job):
+        # Kept whole: a rule with several outputs (``sign, logdet = np.linalg.slogdet(a)``)
+        # or the user's own function, which returns a tuple.
         plain = gast.Tuple(elts=names, ctx=gast.Store())
         return [_assign(gast.copy_location(plain, target), value, stmt)]
-    if isinstance(value, gast.Name):
+    assigned = {n.id for t in names for n in gast.walk(t) if isinstance(n, gast.Name)}
+    if isinstance(value, gast.Name) and value.id not in assigned:
         source = value.id
         out = []
     else:

@@ -35,6 +35,18 @@ def _numeric(kind) -> str:
     return _SCALAR if kind == _SCALAR else _ARRAY
 
 
+# Values that cannot be updated in place: ``+=`` on them rebinds, as srcad computes it.
+_IMMUTABLE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+def _returns_immutable(obj) -> bool:
+    import builtins
+
+    import numpy as np
+    return obj in (builtins.len, builtins.int, builtins.bool, builtins.round, np.shape,
+                   np.ndim, np.size)
+
+
 def _kind_of(stmt, op, kinds):
     value = stmt.value
     if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
@@ -43,9 +55,13 @@ def _kind_of(stmt, op, kinds):
         return _SCALAR if isinstance(value.value, (int, float, complex)) else _UNKNOWN
     if op.kind == "copy":
         return kinds.get(op.bindings["x"].id)
+    if isinstance(value, gast.Attribute) and value.attr in _IMMUTABLE_ATTRS:
+        return _SCALAR
     if isinstance(value, gast.Subscript):
         base = kinds.get(value.value.id, _UNKNOWN)
-        return _ARRAY if base == _ARRAY else _UNKNOWN
+        return {_ARRAY: _ARRAY, _SCALAR: _SCALAR}.get(base, _UNKNOWN)
+    if op.kind == "nondiff" and op.obj is not None and _returns_immutable(op.obj):
+        return _SCALAR
     if op.kind == "rule" and op.rule.elementwise:
         operands = [kinds.get(n.id, _SCALAR) if isinstance(n, gast.Name) else
                     (_SCALAR if isinstance(n, gast.Constant) else _ARRAY)

@@ -26,6 +26,7 @@ Adjoints that a branch or loop may accumulate into are set to zero before it.
 from __future__ import annotations
 
 import copy
+import re
 
 import gast
 
@@ -46,7 +47,10 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     for stmt in grammar.simple_statements(fn.body):
         if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active:
             _check_differentiable(stmt, job)
+    _HELPER_NAMES.clear()
+    _HELPER_NAMES.update(job.template_globals)
     check_setitem_aliasing(fn, job)
+    job.guards = check_augmented_aliasing(fn, job)
     sweep = _Reverse(job, fn)
     result_name = ret.value.id
     seed = job.namer.adjoint(result_name)
@@ -75,12 +79,16 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     fn.body = prologue + primal + [comments.blank()] + adjoint + [result]
     _add_seed_parameter(fn, seed)
     job.seed_name = seed
-    fn.name = job.namer.fresh(f"vjp_{job.name}")
+    fn.name = job.namer.fresh(f"vjp_{job.source.tree.name}")
     return fn
 
 
+_HELPER_NAMES: dict = {}  # runtime helper -> its name in the code being generated
+
+
 def _call(func: str, *args):
-    return gast.Call(func=name(func), args=list(args), keywords=[])
+    """A call of a runtime helper (under the name it has in this function) or builtin."""
+    return gast.Call(func=name(_HELPER_NAMES.get(func, func)), args=list(args), keywords=[])
 
 
 def _method(owner: str, meth: str, *args):
@@ -115,9 +123,9 @@ def _check_differentiable(stmt, job):
         shown = op.display or "this call"
         raise NoRuleError(
             f"no derivative rule for {shown} (in function `{job.name}`)", loc,
-            hint="register one, e.g. srcad.defvjp(<the function>, \"x\", vjp=\"bx += by * "
-                 "<derivative of y with respect to x>\"), or wrap the value in "
-                 "srcad.stop_gradient(...) if it should be treated as a constant",
+            hint=f"srcad.supported_functions() lists the functions with rules; compute "
+                 f"{shown} outside the differentiated function and pass the value in, or "
+                 "write it with functions that have rules",
         )
     if op.kind == "user":
         raise UnsupportedError(
@@ -192,6 +200,71 @@ def check_setitem_aliasing(fn, job):
                 f"`{job.name}`)", job.source.location(mutated.get(var, stmt)),
                 hint=f"make a copy first, e.g. `{var} = {var}.copy()`, so that the update "
                      "changes one value only")
+
+
+def check_augmented_aliasing(fn, job) -> dict:
+    """``a += v`` updates an array in place, where srcad computes ``a = a + v``: when
+    another name may share the array and is read afterwards, the two would differ.  Returns
+    the statements to guard: at run time they raise if the value is an array."""
+    from .resolve import is_setitem
+    spots = {(line, col): var for line, col, var in job.augmented}
+    updated, guards = {}, {}
+
+    def version_of(name, var) -> bool:  # ``a`` or its single-assignment versions ``a_2``
+        return name == var or re.fullmatch(rf"{re.escape(var)}_\d+", name) is not None
+    order = {id(s): i for i, s in enumerate(grammar.simple_statements(fn.body))}
+    in_loop = {id(s) for loop in gast.walk(fn) if isinstance(loop, (gast.For, gast.While))
+               for s in grammar.simple_statements(loop.body)}
+
+    def read_after(var, stmt) -> bool:
+        """Whether ``var`` may be read after ``stmt`` runs (anywhere, inside a loop)."""
+        for other in grammar.simple_statements(fn.body):
+            if var in loaded_names(other) and (id(stmt) in in_loop
+                                               or order[id(other)] > order[id(stmt)]):
+                return True
+        return False
+
+    for stmt in grammar.simple_statements(fn.body):
+        value = getattr(stmt, "value", None)
+        var = spots.get((getattr(stmt, "lineno", None), getattr(stmt, "col_offset", None)))
+        if var is not None and isinstance(value, gast.BinOp) \
+                and isinstance(value.left, gast.Name) and not is_setitem(stmt) \
+                and version_of(value.left.id, var) and targets(stmt) \
+                and version_of(targets(stmt)[0], var) \
+                and job.kinds.get(value.left.id) != "scalar":
+            updated[value.left.id] = stmt
+    if not updated:
+        return guards
+    for stmt in grammar.simple_statements(fn.body):
+        op = job.ops.get(stmt)
+        if op is None:
+            continue
+        stored = targets(stmt)
+        shares = None
+        if op.kind == "copy" and (op.bindings["x"].id in updated or set(stored) & set(updated)):
+            shares = (op.bindings["x"].id, stored[0])
+        elif set(stored) & set(updated) and isinstance(stmt.value, (gast.Subscript,
+                                                                   gast.Attribute)):
+            shares = (stored[0], stmt.value.value.id)
+        elif op.kind in ("container", "append"):
+            sources = stmt.value.args if op.kind == "append" else [stmt.value]
+            used = {n.id for s in sources for n in gast.walk(s) if isinstance(n, gast.Name)}
+            if used & set(updated):
+                shares = (sorted(used & set(updated))[0], "a list, tuple or dict")
+        if shares:
+            var = shares[0] if shares[0] in updated else shares[1]
+            other = shares[1] if var == shares[0] else shares[0]
+            if other in job.kinds and not read_after(other, updated[var]):
+                continue  # the in-place change would not be seen: rebinding is the same
+            error = UnsupportedError(
+                f"`+=` would change the array `{var}` in place, and `{other}` shares it "
+                f"(in function `{job.name}`)", job.source.location(updated[var]),
+                hint=f"write `{var} = {var} + ...` to make a new array, or copy first: "
+                     f"`{var} = {var}.copy()`")
+            # Numbers are rebound by ``+=`` as srcad computes it; only an array is a
+            # problem, and whether ``var`` holds one is known when the code runs.
+            guards[updated[var]] = (var, str(error))
+    return guards
 
 
 class _Reverse:
@@ -288,6 +361,15 @@ class _Reverse:
         return out
 
     def primal(self, stmt, in_loop, loop):
+        guard = self.job.guards.get(stmt)
+        if guard is not None:
+            var, message = guard
+            check = gast.Expr(value=_call("ensure_rebindable", name(stmt.value.left.id),
+                                          grammar.const(message)))
+            return [gast.copy_location(check, stmt)] + self._primal(stmt, in_loop, loop)
+        return self._primal(stmt, in_loop, loop)
+
+    def _primal(self, stmt, in_loop, loop):
         op = self.job.ops.get(stmt)
         if op is not None and op.kind == "setitem":
             var = op.bindings["x"].id
@@ -534,7 +616,7 @@ class _Reverse:
             if isinstance(tmpl, gast.AugAssign):
                 param = tmpl.target.id[1:]
                 value = template.substitute_expr(tmpl.value, mapping)
-                if self._others_scalar(op, param):
+                if op.rule.elementwise and self._others_scalar(op, param):
                     value = _StripUnbroadcast(op.bindings.get(param)).visit(value)
                 out.extend(self.contribution(op.bindings.get(param), value, param, stmt))
             else:
@@ -595,8 +677,8 @@ class _Reverse:
         return out
 
     def _others_scalar(self, op, param) -> bool:
-        """Whether every operand but ``param``'s is a number: then nothing broadcasts
-        against ``param`` and its adjoint already has its shape."""
+        """Whether every operand but ``param``'s is a number: then, for an elementwise
+        rule, nothing broadcasts against ``param`` and its adjoint already has its shape."""
         kinds = self.job.kinds
         for other, value in op.bindings.items():
             if other == param:
@@ -681,7 +763,8 @@ class _StripUnbroadcast(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if isinstance(node.func, gast.Name) and node.func.id == "unbroadcast" \
+        if isinstance(node.func, gast.Name) \
+                and node.func.id == _HELPER_NAMES.get("unbroadcast", "unbroadcast") \
                 and len(node.args) == 2 and isinstance(node.args[1], gast.Name) \
                 and node.args[1].id == self.operand:
             return node.args[0]

@@ -394,3 +394,11 @@ _defrule("numpy.arange",
         """,
          cases=(Case(Arr(), 3.5), Case(Arr(), 4.25, 0.5), Case(0.0, 3.1, Arr(domain="positive")),
                 Case(Arr(domain="positive"))))
+
+# np.array / np.asarray of (nested) lists of differentiated numbers and arrays: the adjoint is
+# split back into the list structure (float dtypes only).
+defrule("numpy.array numpy.asarray", "object, dtype=None",
+        vjp="bobject += unarray(by, object)",
+        jvp="dy += np.array(dobject)",
+        cases=(Case([Arr(), Arr(), Arr()]), Case([Arr(3), Arr(3)]), Case(Arr(2, 3)),
+               Case([[Arr(), Arr()], [Arr(), Arr()]])))

@@ -8,7 +8,8 @@ code owns, so ``bxs.pop()`` and element updates never touch a user's value.
 import numpy as np
 
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "copy_container",
-           "container_zeros", "save_item", "restore_item", "zero_at", "copy_value"]
+           "container_zeros", "save_item", "restore_item", "zero_at", "copy_value",
+           "ensure_rebindable"]
 
 
 def add(a, b):
@@ -127,3 +128,14 @@ def copy_value(x):
     if isinstance(x, (list, dict)):
         return type(x)(x)
     return x
+
+
+def ensure_rebindable(value, message):
+    """Raise ``message`` if ``value`` is an array: ``value += ...`` would update an array
+    that another name shares, where the derivative rebinds the name."""
+    if isinstance(value, np.ndarray):
+        try:
+            from srcad.errors import UnsupportedError
+        except ImportError:  # a module generated ahead of time, without srcad
+            UnsupportedError = ValueError  # noqa: N806
+        raise UnsupportedError(message)

@@ -9,7 +9,7 @@ implemented raise NotImplementedError rather than return something wrong.
 
 import numpy as np
 
-__all__ = [
+__all__ = ["unarray", 
     "reshape_order", "transpose_axes", "untranspose", "unconcatenate", "unstack", "unhstack",
     "unvstack", "uncolumn_stack", "undstack", "untile", "unrepeat", "unroll", "unatleast",
     "undiag", "undiagonal", "unpad", "pad_tangent", "pad_constant_adjoint",
@@ -520,3 +520,16 @@ def unappend(g, arr, values, axis, which):
         first = shapes[0][axis]
         pieces = np.split(g, [first], axis=axis)
     return np.reshape(pieces[which], shapes[which])
+
+
+def unarray(g, obj):
+    """The adjoint of ``np.array(obj)``: ``g`` split back into the nesting of ``obj``.
+
+    >>> unarray(np.array([[1.0, 2.0], [3.0, 4.0]]), [[0.0, 0.0], 0.0 * np.ones(2)])
+    [[1.0, 2.0], array([3., 4.])]
+    """
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(unarray(g[i], item) for i, item in enumerate(obj))
+    if isinstance(obj, np.ndarray):
+        return g
+    return g.item() if isinstance(obj, float) and np.ndim(g) == 0 else g

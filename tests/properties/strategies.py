@@ -16,15 +16,11 @@ divisions and logarithms only see arguments bounded away from 0, and ``np.exp`` 
 bounded arguments; an operation whose derivative bound would exceed ``MAX_DERIVATIVE`` is
 dropped in favour of its first operand, so finite differences stay accurate.
 
-Constructs that hit known srcad bugs are off by default; the ``allow_*`` flags of
-:func:`programs` turn them back on, and each bug has an explicit ``xfail(strict=True)``
-regression test in test_gradients.py:
-
-* ``allow_aug_alias``: ``a += v`` on an array that another name shares (``b = a``,
-  ``a = b = ...``, a view) -- the strategy writes ``a = a + (v)`` instead;
-* ``allow_unpack_call``: ``p, q, r = np.sin(x)`` -- written ``p, q, r = np.sin(x) * 1.0``;
-* ``allow_self_unpack``: ``x, p, q = x`` -- the targets avoid the unpacked name;
-* ``allow_helper_names``: a local variable called ``zeros_like``.
+``allow_aug_alias`` (off by default) allows ``a += v`` on an array that another name
+shares (``b = a``, ``a = b = ...``, a view), which srcad refuses with a clear error since
+it computes ``a = a + v``; the strategy writes ``a = a + (v)`` instead.  The other
+``allow_*`` flags (on by default) cover constructs that once hit bugs: ``p, q, r =
+np.sin(x)``, ``x, p, q = x`` and a local variable called ``zeros_like``.
 """
 
 from __future__ import annotations
@@ -131,9 +127,9 @@ class Context:
     params: tuple = ()
     objects: itertools.count = field(default_factory=lambda: itertools.count())
     allow_aug_alias: bool = False
-    allow_unpack_call: bool = False
-    allow_self_unpack: bool = False
-    allow_helper_names: bool = False
+    allow_unpack_call: bool = True
+    allow_self_unpack: bool = True
+    allow_helper_names: bool = True
 
     def new_obj(self) -> int:
         return next(self.objects)
@@ -407,7 +403,7 @@ def _statement(draw, ctx: Context) -> str:
 
 @st.composite
 def programs(draw, array=None, max_statements=6, allow_aug_alias=False,
-             allow_unpack_call=False, allow_self_unpack=False, allow_helper_names=False) -> Program:
+             allow_unpack_call=True, allow_self_unpack=True, allow_helper_names=True) -> Program:
     """A random straight-line function ``f`` returning a scalar."""
     if array is None:
         array = draw(st.booleans())

@@ -87,6 +87,26 @@ def index_literal(value) -> str:
     return literal(value)
 
 
+def _holds_arrays(value) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(v, Arr) or _holds_arrays(v) for v in value)
+
+
+def _literal_of_inputs(value, params, args, rng) -> str:
+    """A (nested) list or tuple literal whose leaves are new differentiated parameters."""
+    names = []
+    for v in value:
+        if isinstance(v, Arr):
+            p = f"x{len(params)}"
+            params.append(p)
+            args.append(make_input(v, rng))
+            names.append(p)
+        else:
+            names.append(_literal_of_inputs(v, params, args, rng))
+    bracket = "[{}]" if isinstance(value, list) else "({},)"
+    return bracket.format(", ".join(names))
+
+
 def build(rule, name, case, rng):
     """(function, args, wrt positions) exercising ``name`` on ``case``."""
     params, args, parts = [], [], []
@@ -96,15 +116,8 @@ def build(rule, name, case, rng):
             params.append(p)
             args.append(make_input(value, rng))
             parts.append(p)
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Arr) for v in value):
-            names = []
-            for v in value:
-                p = f"x{len(params)}"
-                params.append(p)
-                args.append(make_input(v, rng))
-                names.append(p)
-            bracket = "[{}]" if isinstance(value, list) else "({},)"
-            parts.append(bracket.format(", ".join(names)))
+        elif _holds_arrays(value):
+            parts.append(_literal_of_inputs(value, params, args, rng))
         else:
             parts.append(literal(value) if rule.kind != "subscript" else index_literal(value))
     kw = [f"{k}={literal(v)}" for k, v in case.kwargs]
