@@ -9,7 +9,7 @@ implemented raise NotImplementedError rather than return something wrong.
 
 import numpy as np
 
-__all__ = ["unarray", 
+__all__ = ["unarray",
     "reshape_order", "transpose_axes", "untranspose", "unconcatenate", "unstack", "unhstack",
     "unvstack", "uncolumn_stack", "undstack", "untile", "unrepeat", "unroll", "unatleast",
     "undiag", "undiagonal", "unpad", "pad_tangent", "pad_constant_adjoint",

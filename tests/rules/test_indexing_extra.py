@@ -323,7 +323,7 @@ UNSUPPORTED = [
     ("def f(x):\n    return np.sum(np.concatenate([x, [1.0, 2.0]]) ** 2)\n", np.ones(3),
      "nested lists"),
     ("def f(x):\n    r = np.atleast_1d(x, x)\n    return np.sum(r[0])\n", np.ones(3),
-     "indexing a tuple"),
+     "several arrays"),
     ("def f(x):\n    return np.sum(np.full(3, x, dtype=int) * 1.0)\n", 1.5, "non-float dtype"),
 ]
 
