@@ -732,3 +732,12 @@ def test_error_rendering_format():
             while x > 0:
             ^
         hint: rewrite it""")
+
+
+def f_sampler(mu):
+    return np.sum(np.random.default_rng(0).normal(mu, 1.0, 3) * 0.0 + np.random.normal(mu, 1.0))
+
+
+def test_sampler_with_differentiated_parameter_is_refused_not_zero():
+    with pytest.raises(NoRuleError, match="np.random.normal"):
+        srcad.grad(f_sampler)(0.5)

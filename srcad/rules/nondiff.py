@@ -4,9 +4,10 @@ and boolean functions.  Their results are inactive; calling them is never an err
 Only functions whose result does not depend differentiably on any float argument belong
 here: ``np.full(shape, x)``, ``np.linspace(a, b)`` and ``np.arange(a, b, h)`` have rules in
 shapes.py; ``np.sort``, ``np.unique`` and ``np.random.permutation``/``choice`` return
-elements of their argument and are not registered.  Random samplers (``np.random.normal``
-…) are treated as constants, even with differentiated parameters: write
-``mu + sigma * np.random.standard_normal(n)`` for the pathwise derivative.
+elements of their argument and are not registered.  Random samplers with distribution
+parameters (``np.random.normal(mu, sigma)``) are not registered either: with a
+differentiated parameter they are refused; write ``mu + sigma * np.random.standard_normal(n)``
+for the pathwise derivative.
 """
 
 from . import defnondiff, lookup, resolve_name
@@ -51,10 +52,14 @@ _nondiff("numpy.isnan numpy.isinf numpy.isfinite numpy.isneginf numpy.isposinf n
 _nondiff("numpy.bitwise_and numpy.bitwise_or numpy.bitwise_xor numpy.invert numpy.bitwise_not "
          "numpy.left_shift numpy.right_shift numpy.gcd numpy.lcm",
          why="integer-valued")
+# Samplers whose arguments are only sizes or seeds.  Samplers with distribution parameters
+# (normal(mu, sigma), uniform(low, high)) are not listed: called with a differentiated
+# parameter they raise "no derivative rule" rather than give a silent zero; write
+# ``mu + sigma * np.random.standard_normal(n)`` for the pathwise derivative.
 _nondiff("numpy.random.rand numpy.random.randn numpy.random.random numpy.random.random_sample "
-         "numpy.random.normal numpy.random.uniform numpy.random.standard_normal "
-         "numpy.random.randint numpy.random.seed numpy.random.default_rng",
-         why="random sample: treated as a constant")
+         "numpy.random.standard_normal numpy.random.randint numpy.random.seed "
+         "numpy.random.default_rng",
+         why="random sample: its arguments are sizes or seeds")
 
 defnondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
            ("attr", "itemsize"), ("attr", "nbytes"), ("attr", "strides"),
