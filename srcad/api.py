@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from . import cache, pipeline
-from .errors import InputError, SourceError, SrcadError, UnsupportedError
+from .errors import InputError, InternalError, SourceError, SrcadError, UnsupportedError
 from .source import check_function, get_source
 
 
@@ -305,13 +305,25 @@ def _like(g, x):
     if isinstance(x, np.ndarray):
         g = np.asarray(g)
         if g.shape != x.shape:
-            g = np.broadcast_to(g, x.shape)
+            if g.ndim == 0 and x.size != 1:
+                # Only a constant adjoint can be a scalar for an array: say so loudly.
+                raise InternalError(
+                    f"srcad computed a gradient of shape {g.shape} for an argument of shape "
+                    f"{x.shape}", hint="please report this with the function's source")
+            if g.size != x.size:
+                raise InternalError(
+                    f"srcad computed a gradient of shape {g.shape} for an argument of shape "
+                    f"{x.shape}", hint="please report this with the function's source")
+            g = g.reshape(x.shape)
         if g.dtype != x.dtype:
             g = g.astype(x.dtype)
         elif not g.flags.writeable or not g.flags.owndata and g.base is x:
             g = g.copy()
         return g
     if isinstance(x, (float, np.floating)) and not isinstance(x, np.ndarray):
+        if np.size(g) != 1:
+            raise InternalError(f"srcad computed a gradient of shape {np.shape(g)} for a "
+                                "number", hint="please report this with the function's source")
         return float(g) if not isinstance(x, np.floating) else type(x)(g)
     return g
 
