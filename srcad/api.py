@@ -352,6 +352,10 @@ def _rerun(f, args, kwargs):
 def _run_scalar(derivative, f, args, kwargs):
     try:
         value, grads = derivative(args, kwargs)
+    except InternalError:  # a wrong-shaped gradient: first blame a non-scalar result
+        problem = _scalar_problem(_rerun(f, args, kwargs), f)
+        if problem is None:
+            raise
     except SrcadError:
         raise
     except Exception:
@@ -444,6 +448,10 @@ def vjp(f, wrt=0, optimize=True):
         except InputError:
             _check_cotangent_given(f, derivative, primals, args, kwargs)
             raise
+        except InternalError:  # a wrong-shaped gradient: first blame a wrong cotangent
+            problem = _cotangent_problem(f, _rerun(f, primals, kwargs), cotangent)
+            if problem is None:
+                raise
         except SrcadError:
             raise
         except Exception:
@@ -479,6 +487,10 @@ def _check_cotangent_given(f, derivative, primals, args, kwargs):
 
 
 def _check_cotangent_type(f, cotangent):
+    if isinstance(cotangent, (list, tuple, dict)):  # a function returning a container
+        for item in (cotangent.values() if isinstance(cotangent, dict) else cotangent):
+            _check_cotangent_type(f, item)
+        return
     if isinstance(cotangent, (bool, np.bool_)) or not (
             isinstance(cotangent, (numbers.Number, np.generic))
             or isinstance(cotangent, np.ndarray) and cotangent.dtype.kind in "iufc"):
