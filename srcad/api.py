@@ -504,6 +504,10 @@ def _cotangent_problem(f, value, cotangent):
     """The InputError for a cotangent not shaped like ``f``'s result, or None."""
     if not isinstance(value, (numbers.Number, np.ndarray, np.generic)):
         return None  # containers: checked by the generated code
+    if isinstance(cotangent, (list, tuple, dict)):
+        return InputError(
+            f"the cotangent is a {type(cotangent).__name__} but `{f.__name__}` returns "
+            f"{'an array' if np.ndim(value) else 'a number'}", hint=_HINT_COTANGENT)
     if np.shape(value) == np.shape(cotangent):
         return None
     return InputError(
