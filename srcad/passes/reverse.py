@@ -482,7 +482,13 @@ class _Reverse:
             self.defined = saved
             if not body and not orelse:
                 return inits
-            new = gast.If(test=stmt.test, body=body, orelse=orelse)
+            if not [s for s in body if not isinstance(s, (_Save, _SaveItem))
+                    and not comments.is_marker(s)] and not any(
+                        isinstance(s, (_Save, _SaveItem)) for s in body):
+                new = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(stmt.test)),
+                              body=orelse, orelse=[])
+            else:
+                new = gast.If(test=stmt.test, body=body, orelse=orelse)
             return inits + [comments.adjoint_marker(stmt, job), gast.copy_location(new, stmt)]
         if isinstance(stmt, (gast.For, gast.While)):
             return self.adjoint_loop(stmt, in_loop)
