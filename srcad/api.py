@@ -100,9 +100,10 @@ def _resolve_wrt(f, wrt):
 class _Derivative:
     """The compiled derivative of one function for one ``wrt``; refreshed per call."""
 
-    def __init__(self, f, wrt, optimize=True, op="grad"):
+    def __init__(self, f, wrt, optimize=True, op="grad", callee=False):
         _check_differentiable_function(f, op)
         self.f = f
+        self.callee = callee  # compiled for a call inside another derivative
         self.signature = _parameters(f)
         self.wrt, self.single = _resolve_wrt(f, wrt)
         self.optimize = optimize
@@ -118,7 +119,8 @@ class _Derivative:
         dicts) with ``"scalar"``/``"container"``; the code is specialized for them."""
         compiling = {} if compiling is None else compiling
         self.kinds = kinds
-        key = ("rev", tuple(n for _, n, _ in self.wrt), self.single, self.optimize, kinds)
+        key = ("rev-callee" if self.callee else "rev", tuple(n for _, n, _ in self.wrt),
+               self.single, self.optimize, kinds)
         compiling[(self.f, key)] = self
         code = self.f.__code__
         transformed = cache.get(code, key)
@@ -127,7 +129,8 @@ class _Derivative:
         if transformed is None:
             source = get_source(self.f)
             transformed = pipeline.transform_reverse(
-                source, [n for _, n, _ in self.wrt], self.single, self.optimize, dict(kinds))
+                source, [n for _, n, _ in self.wrt], self.single, self.optimize, dict(kinds),
+                is_callee=self.callee)
             cache.put(code, key, transformed)
         ns = {"__builtins__": builtins, **transformed.helpers}
         self.ns = ns
@@ -141,10 +144,10 @@ class _Derivative:
         self.fn = ns[transformed.name]
         self.children = []
         for helper, callee, wrt, kinds in transformed.callees:
-            child_key = ("rev", tuple(wrt), False, self.optimize, kinds)
+            child_key = ("rev-callee", tuple(wrt), False, self.optimize, kinds)
             child = compiling.get((callee, child_key))
             if child is None:
-                child = _Derivative(callee, tuple(wrt), self.optimize)
+                child = _Derivative(callee, tuple(wrt), self.optimize, callee=True)
                 child.compile(compiling, kinds)
             ns[helper] = child.fn
             self.children.append(child)

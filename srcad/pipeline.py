@@ -63,6 +63,7 @@ class Job:
     kinds: dict = field(default_factory=dict)
     augmented: set = field(default_factory=set)  # (line, column, name) of each ``name += v``
     guards: dict = field(default_factory=dict)  # statement -> run-time check before it
+    is_callee: bool = False  # generated for a call inside another derivative
 
     @property
     def name(self) -> str:
@@ -177,11 +178,11 @@ def transform_callee(callee, wrt_names, job, param_kinds=None):
     if key in calls.IN_PROGRESS:
         seed = calls.IN_PROGRESS[key]
     else:
-        cache_key = ("rev", tuple(wrt_names), False, job.optimize, kinds)
+        cache_key = ("rev-callee", tuple(wrt_names), False, job.optimize, kinds)
         transformed = cache.get(callee.__code__, cache_key)
         if transformed is None:
             transformed = transform_reverse(get_source(callee), wrt_names, False, job.optimize,
-                                            dict(kinds))
+                                            dict(kinds), is_callee=True)
             cache.put(callee.__code__, cache_key, transformed)
         seed = transformed.seed_name
     job.callees.append((helper, callee, tuple(wrt_names), kinds))
@@ -189,8 +190,9 @@ def transform_callee(callee, wrt_names, job, param_kinds=None):
 
 
 def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True,
-                      param_kinds=None) -> Transformed:
+                      param_kinds=None, is_callee=False) -> Transformed:
     job = make_job(source, wrt_names, single_wrt, optimize, param_kinds)
+    job.is_callee = is_callee
     steps = REVERSE if optimize else REVERSE[:-1]
     own = calls.key_of(source.fn, wrt_names, single_wrt, optimize) + (kinds_key(param_kinds),)
     try:

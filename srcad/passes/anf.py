@@ -101,8 +101,7 @@ class _Flattener:
                 self.atom(stmt.value)  # evaluated for its effects only
         elif isinstance(stmt, gast.If):
             test = self.local_name(stmt.test)
-            self.emit(gast.If(test=test, body=self.block(stmt.body),
-                              orelse=self.block(stmt.orelse)))
+            self.branch(test, self.block(stmt.body), self.block(stmt.orelse))
         elif isinstance(stmt, gast.While):
             self.while_(stmt)
         elif isinstance(stmt, gast.For):
@@ -120,9 +119,11 @@ class _Flattener:
             test = self.local_name(stmt.test)
             cond_stmts = self.out
             self.out = saved
-            branch = gast.If(test=test, body=self.block(stmt.body),
-                             orelse=[gast.copy_location(gast.Break(), stmt)])
-            body = cond_stmts + [gast.copy_location(branch, stmt)]
+            loop_body = self.block(stmt.body)
+            self.out = cond_stmts
+            self.branch(test, loop_body, [gast.copy_location(gast.Break(), stmt)])
+            body = self.out
+            self.out = saved
         self.emit(gast.While(test=grammar.const(True), body=body, orelse=[]))
 
     def _no_else(self, stmt):
@@ -161,7 +162,7 @@ class _Flattener:
             self._loop(key, keys, self._unpack(value_target, read))
             return
         if func == "zip" and not it.keywords:
-            seqs = [self.local_name(a) for a in it.args]
+            seqs = [self._sequence(a, stmt) for a in it.args]
             targets = self._targets(target, len(seqs), stmt)
             lengths = [self.bind(_call("len", s)) for s in seqs]
             count = lengths[0] if len(lengths) == 1 else self.bind(_call("min", *lengths))
@@ -173,7 +174,7 @@ class _Flattener:
             self._loop(name(index, gast.Store()), _call("range", count), reads)
             return
         if func == "enumerate" and len(it.args) == 1 and not it.keywords:
-            seq = self.local_name(it.args[0])
+            seq = self._sequence(it.args[0], stmt)
             index_t, value_t = self._targets(target, 2, stmt)
             if not isinstance(index_t, gast.Name):
                 raise self._bad_target(stmt)
@@ -182,7 +183,7 @@ class _Flattener:
             self._loop(index_t, _call("range", count), self._unpack(value_t, read))
             return
         if func == "reversed" and len(it.args) == 1 and not it.keywords:
-            seq = self.local_name(it.args[0])
+            seq = self._sequence(it.args[0], stmt)
             count = self.bind(_call("len", seq))
             last = self.bind(gast.BinOp(left=count, op=gast.Sub(), right=grammar.const(1)))
             index = self.job.namer.fresh(f"i_{_base(target)}")
@@ -190,8 +191,9 @@ class _Flattener:
             loop_range = _call("range", last, grammar.const(-1), grammar.const(-1))
             self._loop(name(index, gast.Store()), loop_range, self._unpack(target, read))
             return
-        seq = self.local_name(it)
-        count = self.bind(_call("len", seq))
+        seq = self._sequence(it, stmt)
+        count = self.bind(_call(self.job.template_globals.get("loop_length", "loop_length"), seq),
+                          base=f"len_{seq.id}")
         index = self.job.namer.fresh(f"i_{_base(target)}")
         read = gast.Subscript(value=seq, slice=name(index), ctx=gast.Load())
         self._loop(name(index, gast.Store()), _call("range", count), self._unpack(target, read))
@@ -232,6 +234,25 @@ class _Flattener:
             self.job.source.location(stmt),
             hint="unpack inside the loop body: `for item in items: a, b = item`")
 
+    def branch(self, test: gast.Name, body, orelse):
+        """``if test: body else: orelse``, with ``test`` copied first when a branch assigns
+        it: the adjoint must replay the branch that was taken, not the new value's."""
+        stored = {n.id for s in body + orelse for n in gast.walk(s)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        if test.id in stored:
+            test = self.bind(name(test.id), base=f"{test.id}_was")
+        self.emit(gast.If(test=test, body=body, orelse=orelse))
+
+    def _sequence(self, it, stmt) -> gast.Name:
+        """The sequence a loop indexes; a copy of the name if the loop rebinds it (Python
+        iterates over the object the name held when the loop started)."""
+        seq = self.local_name(it)
+        stored = {n.id for s in stmt.body for n in gast.walk(s)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        if seq.id in stored:
+            seq = self.bind(name(seq.id), base=f"{seq.id}_at_start")
+        return seq
+
     # -- expressions ------------------------------------------------------------------
     def bind(self, rhs, base=None) -> gast.Name:
         """Assign ``rhs`` to a fresh temporary and return a load of it."""
@@ -262,7 +283,7 @@ class _Flattener:
             self._assign_value(target, value)
             branches.append(self.out)
             self.out = saved
-        self.emit(gast.If(test=test, body=branches[0], orelse=branches[1]))
+        self.branch(test, branches[0], branches[1])
 
     def bool_op(self, expr, target: str):
         """``target = a and b``, evaluating ``b`` only when Python would."""
@@ -277,9 +298,9 @@ class _Flattener:
         inner = self.out
         self.out = saved
         if isinstance(expr.op, gast.And):
-            self.emit(gast.If(test=name(target), body=inner, orelse=[]))
+            self.branch(name(target), inner, [])
         else:
-            self.emit(gast.If(test=name(target), body=[], orelse=inner))
+            self.branch(name(target), [], inner)
 
     def _assign_value(self, target, value):
         self.local.add(target)

@@ -41,7 +41,10 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
         IN_PROGRESS[own] = job.namer.adjoint(ret.value.id)
     for stmt in grammar.simple_statements(fn.body):
         op = job.ops.get(stmt)
-        if op is None or op.kind != "user" or not isinstance(stmt, gast.Assign):
+        if op is None or op.kind != "user":
+            continue
+        if isinstance(stmt, gast.Expr):
+            _check_discarded_call(stmt, op, job)
             continue
         targets = [n.id for n in gast.walk(stmt.targets[0]) if isinstance(n, gast.Name)]
         if not set(targets) & job.active:
@@ -104,6 +107,25 @@ def _make_rule(stmt, op, job):
     op.rule = rule
     op.bindings = dict(bound.arguments)
     job.template_globals[helper] = helper
+
+
+def _check_discarded_call(stmt, op, job):
+    """``helper(x)`` as a statement: its result is dropped, so it matters only through what
+    it changes in place, which srcad refuses in helpers.  Transforming it as a callee
+    raises that refusal; otherwise the call adds nothing to the derivative."""
+    from ..pipeline import transform_callee
+    signature = inspect.signature(op.obj)
+    names = [p.name for p in signature.parameters.values()
+             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if not names:
+        return
+    try:
+        transform_callee(op.obj, names, job)
+    except UnsupportedError as exc:
+        if "in place" in str(exc):
+            raise
+        return  # anything else it does is invisible to the caller's derivative
+    job.callees.pop()  # nothing calls its derivative
 
 
 def _param_of(bound):

@@ -117,8 +117,9 @@ _COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
 class _Hoist(gast.NodeTransformer):
     """Replace comprehensions by a name, collecting the loops that build the list."""
 
-    def __init__(self, job, origin):
+    def __init__(self, job, origin, into=None):
         self.job, self.origin, self.stmts = job, origin, []
+        self.into = into  # build the list directly into this name (``ys = [...]``)
 
     def visit_Lambda(self, node):
         return node
@@ -131,7 +132,7 @@ class _Hoist(gast.NodeTransformer):
 
     def _hoist(self, node):
         job = self.job
-        items = job.namer.fresh("items")
+        items, self.into = (self.into, None) if self.into else (job.namer.fresh("items"), None)
         renames = {}
         for gen in node.generators:
             for target in gast.walk(gen.target):
@@ -186,15 +187,35 @@ def _hoisted(stmt, job):
     elif isinstance(stmt, gast.For):
         stmt.iter = hoist.visit(stmt.iter)
     else:
-        if getattr(stmt, "value", None) is not None:
-            stmt.value = hoist.visit(stmt.value)
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) and isinstance(value, gast.ListComp) \
+                and stmt.targets[0].id not in {n.id for n in gast.walk(value)
+                                               if isinstance(n, gast.Name)}:
+            hoist.into = stmt.targets[0].id  # ``ys = [f(v) for v in xs]`` appends into ys
+            hoist.visit(value)
+            return hoist.stmts  # the statement itself is replaced by the loop
+        if value is not None:
+            stmt.value = hoist.visit(value)
     return hoist.stmts
+
+
+def _is_append_into(hoisted, stmt) -> bool:
+    """Whether ``stmt`` (``ys = [...]``) was replaced by the loop building ``ys``."""
+    first = hoisted[0]
+    return (isinstance(first, gast.Assign) and isinstance(first.targets[0], gast.Name)
+            and isinstance(stmt.targets[0], gast.Name)
+            and first.targets[0].id == stmt.targets[0].id and isinstance(first.value, gast.List)
+            and isinstance(stmt.value, gast.ListComp))
 
 
 def _block(stmts, job):
     out = []
     for stmt in stmts:
-        out.extend(_hoisted(stmt, job))
+        hoisted = _hoisted(stmt, job)
+        out.extend(hoisted)
+        if hoisted and isinstance(stmt, gast.Assign) and _is_append_into(hoisted, stmt):
+            continue
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             stmt.body = _block(stmt.body, job)
             stmt.orelse = _block(stmt.orelse, job)

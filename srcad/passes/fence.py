@@ -172,7 +172,8 @@ def _check_target(target, job):
         if isinstance(target.value, gast.Name):
             return
         _fail(target, job, "assignment into a nested element (`x[i][j] = ...`)",
-              "index once with a tuple, `x[i, j] = ...`, or assign to a name first")
+              "for an array, index once with a tuple: `x[i, j] = ...`; for a list of lists, "
+              "build the inner list anew: `row = list(x[i]); row[j] = v; x[i] = row`")
     if isinstance(target, gast.Attribute):
         _fail(target, job, "assignment to an attribute", "assign to a local variable")
     _fail(target, job, f"assignment to {type(target).__name__}", "assign to a name")

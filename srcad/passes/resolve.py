@@ -93,6 +93,10 @@ def _classify_call(call: gast.Call, stmt, local, job) -> Op:
     if grammar.is_global_ref(func, local):
         parts = grammar.dotted(func)
         obj = job.source.lookup(parts[0])
+        helpers = {v: k for k, v in job.template_globals.items()}
+        if len(parts) == 1 and parts[0] in helpers and (
+                missing(obj) or helpers[parts[0]] != parts[0]):
+            obj = rules.TEMPLATE_GLOBALS[helpers[parts[0]]]  # a runtime helper srcad emitted
         for attr in parts[1:]:
             if missing(obj):
                 break

@@ -161,45 +161,80 @@ _VIEWS = {"reshape", "transpose", "swapaxes", "moveaxis", "ravel", "squeeze", "e
           "fliplr", "flipud", "real", "imag", "T", "rot90", "view", "asarray"}
 
 
+def _read_after(fn, var, stmt, exclude=None) -> bool:
+    """Whether ``var`` may be read after ``stmt`` runs (anywhere, if ``stmt`` is in a loop)."""
+    order = {id(s): i for i, s in enumerate(grammar.simple_statements(fn.body))}
+    loops = [{id(s) for s in grammar.simple_statements(loop.body)} for loop in gast.walk(fn)
+             if isinstance(loop, (gast.For, gast.While))]
+    for other in grammar.simple_statements(fn.body):
+        if other is exclude or var not in loaded_names(other):
+            continue
+        if order[id(other)] > order[id(stmt)] or any(
+                id(stmt) in body and id(other) in body for body in loops):
+            return True
+    return False
+
+
 def check_setitem_aliasing(fn, job):
-    """Refuse ``x[i] = v`` where ``x`` may share memory with another value srcad tracks
-    separately: a silently wrong derivative would follow."""
+    """Refuse ``x[i] = v`` where ``x`` may share memory with another value that is read
+    after the update, since srcad tracks the two separately: a silently wrong derivative
+    would follow.  A helper may not update its parameters at all (its caller would not see
+    the change the way Python shows it)."""
     from .resolve import is_setitem
-    mutated = {s.targets[0].value.id: s for s in grammar.simple_statements(fn.body)
-               if is_setitem(s)}
+    mutated = {}
+    for s in grammar.simple_statements(fn.body):
+        if is_setitem(s):
+            mutated.setdefault(s.targets[0].value.id, s)
+        elif isinstance(s, gast.Expr) and job.ops.get(s) is not None \
+                and job.ops[s].kind == "append":
+            mutated.setdefault(s.value.func.value.id, s)
     if not mutated:
         return
+    if job.is_callee:
+        params = set(grammar.params(fn)) & set(mutated)
+        if params:
+            var = sorted(params)[0]
+            raise UnsupportedError(
+                f"the helper `{job.name}` changes its argument `{var}` in place, which "
+                f"srcad does not follow into the caller (in function `{job.name}`)",
+                job.source.location(mutated[var]),
+                hint=f"copy it first (`{var} = {var}.copy()`) and return the new value")
     for stmt in grammar.simple_statements(fn.body):
         op = job.ops.get(stmt)
-        if op is None or is_setitem(stmt):
+        if op is None or is_setitem(stmt) or any(stmt is m for m in mutated.values()):
             continue
         stored = targets(stmt)
-        reason = None
+        reason = other = var = None
         if set(stored) & set(mutated) and isinstance(stmt, gast.Assign):
+            var = sorted(set(stored) & set(mutated))[0]
             value = stmt.value
             rule_name = op.rule.name.rsplit(".", 1)[-1] if op.rule is not None else ""
             if op.kind == "copy":
-                reason = f"it is another name for `{op.bindings['x'].id}`"
-            elif isinstance(value, gast.Subscript) or isinstance(value, gast.Attribute) \
-                    or rule_name in _VIEWS:
+                other = op.bindings["x"].id
+                reason = f"it is another name for `{other}`"
+            elif isinstance(value, (gast.Subscript, gast.Attribute)) or rule_name in _VIEWS:
+                other = next((n.id for n in gast.walk(value) if isinstance(n, gast.Name)
+                              and n.id in job.kinds), None)
                 reason = "it may be a view into another array"
             elif op.kind == "user":
                 reason = "it is the result of a function that may return one of its arguments"
-        sources = stmt.value.args if op.kind == "append" else [stmt.value]
-        used = {n.id for s in sources for n in gast.walk(s) if isinstance(n, gast.Name)}
-        shared = used & set(mutated)
-        if shared and (op.kind in ("copy", "container", "append")):
-            var = sorted(shared)[0]
-            reason = reason or f"`{var}` is also stored elsewhere (line {stmt.lineno})"
-            stored = [var]
-        if reason:
-            var = sorted(set(stored) & set(mutated))[0] if set(stored) & set(mutated) else \
-                stored[0]
-            raise UnsupportedError(
-                f"assigning into `{var}` is not supported here: {reason} (in function "
-                f"`{job.name}`)", job.source.location(mutated.get(var, stmt)),
-                hint=f"make a copy first, e.g. `{var} = {var}.copy()`, so that the update "
-                     "changes one value only")
+        if reason is None and op.kind in ("copy", "container", "append"):
+            sources = stmt.value.args if op.kind == "append" else [stmt.value]
+            shared = {n.id for s in sources for n in gast.walk(s)
+                      if isinstance(n, gast.Name)} & set(mutated)
+            if shared:
+                var = sorted(shared)[0]
+                other = stored[0] if stored else None
+                reason = f"`{var}` is also stored elsewhere (line {stmt.lineno})"
+        if reason is None:
+            continue
+        if other is not None and not _read_after(fn, other, mutated[var], exclude=stmt):
+            continue  # nobody looks at the other name once the update happened
+        raise UnsupportedError(
+            f"assigning into `{var}` is not supported here: {reason} (in function "
+            f"`{job.name}`)", job.source.location(mutated[var]),
+            hint=f"make a copy first, e.g. `{var} = {var}.copy()`, so that the update "
+                 "changes one value only")
 
 
 def check_augmented_aliasing(fn, job) -> dict:
@@ -212,17 +247,8 @@ def check_augmented_aliasing(fn, job) -> dict:
 
     def version_of(name, var) -> bool:  # ``a`` or its single-assignment versions ``a_2``
         return name == var or re.fullmatch(rf"{re.escape(var)}_\d+", name) is not None
-    order = {id(s): i for i, s in enumerate(grammar.simple_statements(fn.body))}
-    in_loop = {id(s) for loop in gast.walk(fn) if isinstance(loop, (gast.For, gast.While))
-               for s in grammar.simple_statements(loop.body)}
-
     def read_after(var, stmt) -> bool:
-        """Whether ``var`` may be read after ``stmt`` runs (anywhere, inside a loop)."""
-        for other in grammar.simple_statements(fn.body):
-            if var in loaded_names(other) and (id(stmt) in in_loop
-                                               or order[id(other)] > order[id(stmt)]):
-                return True
-        return False
+        return _read_after(fn, var, stmt)
 
     for stmt in grammar.simple_statements(fn.body):
         value = getattr(stmt, "value", None)
@@ -233,6 +259,14 @@ def check_augmented_aliasing(fn, job) -> dict:
                 and version_of(targets(stmt)[0], var) \
                 and job.kinds.get(value.left.id) != "scalar":
             updated[value.left.id] = stmt
+    if job.is_callee:
+        for var in set(updated) & set(grammar.params(fn)):
+            error = UnsupportedError(
+                f"`+=` would change the argument `{var}` of the helper `{job.name}` in place, "
+                f"which srcad does not follow into the caller (in function `{job.name}`)",
+                job.source.location(updated[var]),
+                hint=f"write `{var} = {var} + ...` to make a new array")
+            guards[updated[var]] = (var, str(error))
     if not updated:
         return guards
     for stmt in grammar.simple_statements(fn.body):
@@ -643,8 +677,9 @@ class _Reverse:
             if isinstance(value, gast.Name) and value.id in job.active:
                 item = gast.Subscript(value=name(bvar), slice=copy.deepcopy(index),
                                       ctx=gast.Load())
-                out.append(self.add_to(value.id, _call("unbroadcast", item, name(value.id)),
-                                       stmt))
+                if job.kinds.get(value.id) in ("scalar", "array"):
+                    item = _call("unbroadcast", item, name(value.id))
+                out.append(self.add_to(value.id, item, stmt))
             out.append(assign(bvar, _call("zero_at", name(bvar), copy.deepcopy(index)), stmt))
         if out:
             out.insert(0, comments.adjoint_marker(stmt, job))
@@ -659,10 +694,9 @@ class _Reverse:
         else:
             pairs = [(grammar.const(i), e) for i, e in enumerate(value.elts)]
         out = []
-        for key, elt in pairs:
-            if isinstance(elt, gast.Name) and elt.id in self.job.active:
-                item = gast.Subscript(value=name(bt), slice=key, ctx=gast.Load())
-                out.append(self.add_to(elt.id, item, stmt))
+        for i, (key, elt) in enumerate(pairs):
+            item = gast.Subscript(value=name(bt), slice=copy.deepcopy(key), ctx=gast.Load())
+            out.extend(self.contribution(elt, item, f"{target.id}_{i}", stmt))
         return out
 
     def append_adjoint(self, stmt) -> list:

@@ -10,6 +10,7 @@ differentiated parameter they are refused; write ``mu + sigma * np.random.standa
 for the pathwise derivative.
 """
 
+from ..runtime import HELPERS
 from . import defnondiff, lookup, resolve_name
 
 
@@ -69,3 +70,5 @@ defnondiff(("method", "argmax"), ("method", "argmin"), ("method", "argsort"),
            why="integer-valued: indices")
 defnondiff(("method", "any"), ("method", "all"), why="boolean-valued")
 defnondiff(("method", "round"), why="piecewise constant: zero derivative almost everywhere")
+
+defnondiff(*[HELPERS[name] for name in ("loop_length",)], why="a loop's trip count")

@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "copy_container",
            "container_zeros", "save_item", "restore_item", "zero_at", "copy_value",
-           "ensure_rebindable"]
+           "ensure_rebindable", "loop_length"]
 
 
 def add(a, b):
@@ -22,8 +22,9 @@ def add(a, b):
         return [add(u, v) for u, v in zip(a, b, strict=True)]
     if isinstance(a, tuple):
         return tuple(add(u, v) for u, v in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return {k: add(a[k], b[k]) for k in a}
+    if isinstance(a, dict):  # a key added by ``d[k] = v`` is missing from older adjoints
+        return {k: add(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
+                for k in {**a, **b}}
     return a + b
 
 
@@ -139,3 +140,15 @@ def ensure_rebindable(value, message):
         except ImportError:  # a module generated ahead of time, without srcad
             UnsupportedError = ValueError  # noqa: N806
         raise UnsupportedError(message)
+
+
+def loop_length(seq):
+    """How many items ``for item in seq`` visits, for the loops srcad runs by index."""
+    if isinstance(seq, dict):
+        try:
+            from srcad.errors import UnsupportedError
+        except ImportError:  # a module generated ahead of time, without srcad
+            UnsupportedError = TypeError  # noqa: N806
+        raise UnsupportedError("srcad: a `for` loop over a dict directly is not supported; "
+                               "loop over d.keys(), d.values() or d.items()")
+    return len(seq)
