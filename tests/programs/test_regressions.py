@@ -1,0 +1,132 @@
+"""Programs that once gave a silently wrong gradient or a confusing error."""
+
+import numpy as np
+import pytest
+
+import srcad
+
+
+def nested_literal(b):
+    t = [b * 1.0, [b * 3.0]]
+    return t[1][0]
+
+
+def loop_over_rebound_name(x):
+    xs = [x, 2.0 * x]
+    s = 0.0
+    for v in xs:
+        s = s + v
+        xs = [5.0, 6.0]
+    return s
+
+
+def or_value(x):
+    y = x - 0.5 or x * 2.0
+    return y
+
+
+def done_flag(x):
+    go = True
+    s = 0.0
+    for i in range(3):
+        if go:
+            s = s + x * (i + 1.0)
+            go = False
+    return s
+
+
+def while_flag(x):
+    go = True
+    while go:
+        x = x * 2.0
+        go = x < 3.0
+    return x
+
+
+def list_into_list(x):
+    m = [[1.0, 1.0], [1.0, 1.0]]
+    m[0] = [0.0, x]
+    return m[0][1] * m[1][0]
+
+
+def dict_key_added(x):
+    p = {"w": x}
+    p["w"] = p["w"] * 3.0
+    p["b"] = x
+    return p["w"] * p["b"]
+
+
+def comprehension_then_update(x):
+    ys = [v * v for v in x]
+    ys[0] = 1.0
+    return sum(ys)
+
+
+def update_then_rebind_in_loop(x):
+    y = x * 1.0
+    for i in range(2):
+        y[i] = y[i] * 3.0
+        y = y * 2.0
+    return np.sum(y)
+
+
+def _pure(x):
+    return x * 2.0
+
+
+def discarded_pure_call(x):
+    _pure(x)
+    return x * 3.0
+
+
+CASES = [(nested_literal, 1.0), (loop_over_rebound_name, 0.5), (or_value, 0.7),
+         (done_flag, 0.5), (while_flag, 0.7), (list_into_list, 0.5), (dict_key_added, 0.5),
+         (comprehension_then_update, np.array([1.0, 2.0])),
+         (update_then_rebind_in_loop, np.array([1.0, 2.0])), (discarded_pure_call, 0.5)]
+
+
+@pytest.mark.parametrize("fn,x", CASES, ids=[c[0].__name__ for c in CASES])
+def test_gradient_matches_finite_differences(fn, x):
+    srcad.check_grads(fn, (x,))
+
+
+def _fill(buf, x):
+    buf[0] = x * 2.0
+    return 0.0
+
+
+def helper_updates_argument(x):
+    b = np.zeros(2)
+    _fill(b, x)
+    return np.sum(b)
+
+
+def loop_over_dict(d):
+    s = 0.0
+    for k in d:
+        s = s + d[k]
+    return s
+
+
+def shared_array_updated(x):
+    a = x * 1.0
+    b = a
+    a += 1.0
+    return np.sum(a * b)
+
+
+def view_updated_base_read(x):
+    y = x[0:2]
+    y[0] = 5.0
+    return np.sum(y) + np.sum(x)
+
+
+@pytest.mark.parametrize("fn,x,words", [
+    (helper_updates_argument, 0.5, "changes its argument `buf` in place"),
+    (loop_over_dict, {"a": 1.0}, "over a dict directly"),
+    (shared_array_updated, np.ones(2), "`b` shares it"),
+    (view_updated_base_read, np.ones(3), "may be a view"),
+])
+def test_refused_clearly(fn, x, words):
+    with pytest.raises(srcad.UnsupportedError, match=words):
+        srcad.grad(fn)(x)
