@@ -90,8 +90,7 @@ def _make_rule(stmt, op, job):
     from ..pipeline import transform_callee
     kinds = {p: job.kinds.get(v.id, "unknown") for p, v in bound.arguments.items()
              if isinstance(v, gast.Name)}
-    kinds = {p: (k if k in ("scalar", "container") else "container") for p, k in kinds.items()
-             if k != "array"}
+    kinds = {p: k for p, k in kinds.items() if k != "array"}  # scalar, container or unknown
     seed, helper = transform_callee(callee, active, job, kinds)
     positional_params = [_param_of(bound)(a) for a in call.args]
     parts = [p for p in positional_params if p is not None]

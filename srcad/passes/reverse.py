@@ -39,6 +39,16 @@ from .optimize import _Liveness, loaded_names
 _COMPOUND = (gast.If, gast.For, gast.While)
 
 
+class _Everything:
+    """Counts every statement as kept: liveness that reads the code as it is."""
+
+    def __contains__(self, item) -> bool:
+        return True
+
+
+_EVERY_STATEMENT = _Everything()
+
+
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
     if ret is None:
@@ -511,8 +521,17 @@ class _Reverse:
             inits = self.zero_init(stmt, loop=False)
             saved = set(self.defined)
             body = self.adjoint_block(stmt.body, in_loop)
+            after_body = self.defined
             self.defined = set(saved)
             orelse = self.adjoint_block(stmt.orelse, in_loop)
+            # An adjoint first assigned in a branch is zero on the path that skips it: set
+            # it to zero before the branch, so that later code may read and add to it.
+            for bvar in sorted((after_body | self.defined) - saved):
+                var = self.primal_of.get(bvar)
+                if var is not None:
+                    inits.append(assign(bvar, _call("zeros_like", name(var)), stmt))
+                    self.zero_inits.add(var)
+                    saved.add(bvar)
             self.defined = saved
             if not body and not orelse:
                 return inits
@@ -542,7 +561,7 @@ class _Reverse:
                                and s is not loop for n in gast.walk(s)
                                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
                                and isinstance(s, (gast.For, gast.While))}
-        exposed = _Liveness(frozenset()).block(loop.body, set(), set())
+        exposed = _Liveness(_EVERY_STATEMENT).block(loop.body, set(), set())
         outside = self.loaded_outside_of(loop)
         return {v for v, c in counts.items() if c == 1} - exposed - outside \
             - nested_loop_targets - {getattr(getattr(loop, "target", None), "id", None)}
@@ -606,6 +625,11 @@ class _Reverse:
         return out
 
     # -- one assignment -------------------------------------------------------------------
+    @property
+    def primal_of(self) -> dict:
+        """Adjoint name -> primal name."""
+        return {b: v for v, b in self.job.namer._adjoints.items()}
+
     def accumulate(self, bname: str, expr, origin, var=None) -> gast.Assign:
         if bname in self.defined:
             if var is not None and self.job.kinds.get(var, "array") not in ("array", "scalar"):
