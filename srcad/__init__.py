@@ -10,6 +10,7 @@
 
 from .api import grad, show, value_and_grad, vjp
 from .checking import check_grads
+from .products import hessian, hvp, jacobian, jvp
 from .errors import (InputError, InternalError, NoRuleError, RuleError, SourceError,
                      SrcadError, UnsupportedError)
 from .rules import supported_functions
@@ -17,7 +18,8 @@ from .rules import supported_functions
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "show", "check_grads", "supported_functions",
+    "grad", "value_and_grad", "vjp", "jvp", "hvp", "jacobian", "hessian", "show",
+    "check_grads", "supported_functions",
     "SrcadError", "SourceError", "UnsupportedError", "NoRuleError", "InputError",
     "RuleError", "InternalError",
 ]

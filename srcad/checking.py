@@ -69,22 +69,29 @@ def _call_with(f, args, position, value):
     return np.asarray(f(*args), dtype=np.float64)
 
 
-def check_grads(f, args, wrt=0, modes=("rev",), order=1, rtol=1e-5, atol=1e-6, seed=0):
-    """Raise :class:`GradCheckError` if srcad's derivative of ``f`` at ``args`` is off.
+def check_grads(f, args, wrt=0, modes=("rev", "fwd"), order=1, rtol=1e-5, atol=1e-6, seed=0):
+    """Raise :class:`GradCheckError` if srcad's derivatives of ``f`` at ``args`` are off.
 
-    Checks every ``wrt`` position with a random cotangent, so ``f`` may return any shape.
+    ``modes``: ``"rev"`` checks the vjp with a random cotangent (so ``f`` may return any
+    shape), ``"fwd"`` the jvp, in each coordinate direction or in random directions.
+    ``order=2`` also checks the derivatives of the derivative: the reverse-mode gradient
+    (of ``<cotangent, f>`` for a non-scalar ``f``) is itself checked in every mode.
 
     >>> import numpy as np, srcad
     >>> srcad.check_grads(lambda x: np.sum(np.sin(x)), (np.array([0.1, 0.2]),))
     """
-    from . import api
+    from . import api, products
     args = tuple(args)
     positions = [wrt] if not isinstance(wrt, (tuple, list)) else list(wrt)
+    modes = (modes,) if isinstance(modes, str) else tuple(modes)
     for mode in modes:
-        if mode != "rev":
-            raise InputError(f"mode {mode!r} is not available yet; use modes=('rev',)")
-    if order != 1:
-        raise InputError("order > 1 is not available yet")
+        if mode not in ("rev", "fwd"):
+            raise InputError(f"check_grads: unknown mode {mode!r}; use modes=('rev', 'fwd')")
+    if order not in (1, 2):
+        raise InputError(f"check_grads: order must be 1 or 2; got {order!r}")
+    for position in positions:
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise InputError("check_grads takes wrt as parameter positions")
     rng = np.random.default_rng(seed)
     value = np.asarray(f(*args), dtype=np.float64)
     if not np.all(np.isfinite(value)):
@@ -93,10 +100,78 @@ def check_grads(f, args, wrt=0, modes=("rev",), order=1, rtol=1e-5, atol=1e-6, s
     if value.ndim == 0:
         cotangent = float(cotangent)
     for position in positions:
-        if not isinstance(position, int):
-            raise InputError("check_grads takes wrt as parameter positions")
-        _, grad = api.vjp(f, wrt=position)(*args, cotangent)
-        _check_one(f, args, position, _as_float_array(grad), cotangent, rng, rtol, atol)
+        if "rev" in modes:
+            _, grad = api.vjp(f, wrt=position)(*args, cotangent)
+            _check_one(f, args, position, _as_float_array(grad), cotangent, rng, rtol, atol)
+        if "fwd" in modes:
+            _check_forward(products.jvp(f, wrt=position), f, args, position, value, rng,
+                           rtol, atol)
+    if order == 2:
+        for position in positions:
+            gradient = _gradient_of(f, position, cotangent, value.ndim == 0)
+            check_grads(gradient, args, wrt=positions, modes=modes, order=1,
+                        rtol=rtol * 10, atol=atol * 10, seed=seed + 1)
+
+
+def _gradient_of(f, position, cotangent, scalar):
+    """The srcad gradient of ``f`` (of ``<cotangent, f>`` if ``f`` is not scalar) with
+    respect to argument ``position``, as a function of all the arguments."""
+    from . import api
+    if scalar:
+        gradient = api.grad(f, wrt=position)
+    else:
+        backward = api.vjp(f, wrt=position)
+
+        def gradient(*args):
+            return backward(*args, cotangent)[1]
+        gradient.__name__ = f"vjp_{f.__name__}"
+    return gradient
+
+
+def _check_forward(forward, f, args, position, value, rng, rtol, atol):
+    """The jvp in each coordinate direction (small inputs) or in random directions."""
+    x = args[position]
+    flat = _as_float_array(x).ravel()
+    name = f"argument {position} of `{f.__name__}`"
+    directions = ([np.eye(flat.size)[i] for i in range(flat.size)]
+                  if flat.size <= MAX_COORDS else [rng.standard_normal(flat.shape)
+                                                   for _ in range(3)])
+    worst, report = 0.0, None
+    for i, v in enumerate(directions):
+        tangent = _restore(v, x)
+        _, jv = forward(*args, tangent)
+        if np.shape(jv) != np.shape(value):
+            raise GradCheckError(
+                f"{name}: srcad's forward-mode derivative has shape {np.shape(jv)}, the "
+                f"result of `{f.__name__}` has shape {np.shape(value)}")
+        jv = np.asarray(jv, dtype=np.float64)
+        if not np.all(np.isfinite(jv)):
+            raise GradCheckError(f"{name}: srcad's forward-mode derivative is not finite: {jv}")
+        fd = _fd_jvp(f, args, position, v)
+        err = np.abs(fd - jv)
+        bound = atol + rtol * np.maximum(np.abs(fd), np.abs(jv))
+        if flat.size > MAX_COORDS:
+            bound = bound * 10
+        excess = err - bound
+        if excess.size and np.max(excess) > 0 and np.max(excess) > worst:
+            k = int(np.argmax(excess))
+            worst = float(np.max(excess))
+            where = (f"coordinate {np.unravel_index(i, np.shape(x)) if isinstance(x, np.ndarray) else (i,)}"
+                     if flat.size <= MAX_COORDS else "a random direction")
+            out = np.unravel_index(k, np.shape(value)) if np.ndim(value) else ()
+            report = (f"{name}, forward mode: worst in {where}, output {out}: srcad "
+                      f"{jv.flat[k]!r}, finite differences {fd.flat[k]!r} (error {err.flat[k]:.3g})")
+    if report:
+        raise GradCheckError(report)
+
+
+def _fd_jvp(f, args, position, direction):
+    x = args[position]
+    flat = _as_float_array(x).ravel()
+    h = 1e-6 * max(1.0, float(np.max(np.abs(flat))) if flat.size else 1.0)
+    plus = _call_with(f, args, position, _restore(flat + h * direction, x))
+    minus = _call_with(f, args, position, _restore(flat - h * direction, x))
+    return (plus - minus) / (2 * h)
 
 
 def _fd_directional(f, args, position, direction, cotangent):

@@ -17,7 +17,8 @@ import gast
 from . import emit, rules
 from .errors import InternalError, SrcadError
 from .naming import Namer
-from .passes import activity, anf, calls, control, desugar, fence, kinds, resolve, reverse, ssa
+from .passes import (activity, anf, calls, control, desugar, fence, forward, kinds, resolve,
+                     reverse, ssa)
 from .passes import optimize as optimize_pass
 from .source import Source, missing
 
@@ -43,6 +44,11 @@ REVERSE = (
     Step(optimize_pass.run, "optimize", "dead code, comments"),
 )
 NORMALIZE = REVERSE[:5]
+FORWARD = REVERSE[:8] + (
+    Step(forward.run, "forward", "tangent after each statement"),
+    REVERSE[-1],
+)
+MODES = {"rev": REVERSE, "fwd": FORWARD}
 
 
 @dataclass
@@ -168,21 +174,26 @@ def kinds_key(param_kinds) -> frozenset:
     return frozenset((p, k) for p, k in (param_kinds or {}).items() if k != "array")
 
 
-def transform_callee(callee, wrt_names, job, param_kinds=None):
-    """The seed name of ``callee``'s derivative for ``wrt_names`` and its name in the code."""
+def transform_callee(callee, wrt_names, job, param_kinds=None, mode="rev"):
+    """The seed name of ``callee``'s derivative for ``wrt_names`` and its name in the code.
+
+    In forward mode the "seed" is the comma-separated names of the tangent parameters."""
     from . import cache
     from .source import get_source
-    helper = job.namer.fresh(f"vjp_{callee.__name__}")
+    prefix = "vjp" if mode == "rev" else "jvp"
+    helper = job.namer.fresh(f"{prefix}_{callee.__name__}")
     kinds = kinds_key(param_kinds)
     key = calls.key_of(callee, wrt_names, False, job.optimize) + (kinds,)
+    if mode != "rev":
+        key += (mode,)
     if key in calls.IN_PROGRESS:
         seed = calls.IN_PROGRESS[key]
     else:
-        cache_key = ("rev-callee", tuple(wrt_names), False, job.optimize, kinds)
+        cache_key = (f"{mode}-callee", tuple(wrt_names), False, job.optimize, kinds)
         transformed = cache.get(callee.__code__, cache_key)
         if transformed is None:
-            transformed = transform_reverse(get_source(callee), wrt_names, False, job.optimize,
-                                            dict(kinds), is_callee=True)
+            transformed = transform(get_source(callee), wrt_names, False, job.optimize,
+                                    dict(kinds), is_callee=True, mode=mode)
             cache.put(callee.__code__, cache_key, transformed)
         seed = transformed.seed_name
     job.callees.append((helper, callee, tuple(wrt_names), kinds))
@@ -191,10 +202,18 @@ def transform_callee(callee, wrt_names, job, param_kinds=None):
 
 def transform_reverse(source: Source, wrt_names, single_wrt=True, optimize=True,
                       param_kinds=None, is_callee=False) -> Transformed:
+    return transform(source, wrt_names, single_wrt, optimize, param_kinds, is_callee, "rev")
+
+
+def transform(source: Source, wrt_names, single_wrt=True, optimize=True,
+              param_kinds=None, is_callee=False, mode="rev") -> Transformed:
+    """Run the steps of ``mode`` ("rev" or "fwd") on ``source`` and compile the result."""
     job = make_job(source, wrt_names, single_wrt, optimize, param_kinds)
     job.is_callee = is_callee
-    steps = REVERSE if optimize else REVERSE[:-1]
+    steps = MODES[mode] if optimize else MODES[mode][:-1]
     own = calls.key_of(source.fn, wrt_names, single_wrt, optimize) + (kinds_key(param_kinds),)
+    if mode != "rev":
+        own += (mode,)
     try:
         fn = run_steps(job.tree, job, steps)
     finally:

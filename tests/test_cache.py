@@ -12,13 +12,13 @@ from srcad import cache, pipeline
 @pytest.fixture
 def count_transforms(monkeypatch):
     calls = []
-    original = pipeline.transform_reverse
+    original = pipeline.transform
 
     def counting(*args, **kwargs):
         calls.append(args[0].name)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "transform_reverse", counting)
+    monkeypatch.setattr(pipeline, "transform", counting)
     cache.clear()
     return calls
 

@@ -20,7 +20,8 @@ from ..source import missing
 
 @dataclass
 class Op:
-    kind: str  # rule | nondiff | copy | const | user | unknown
+    kind: str  # rule | nondiff | copy | const | container | user | setitem | append | pop
+    # | unknown
     rule: rules.Rule | None = None
     bindings: dict = field(default_factory=dict)  # param -> operand expression
     display: str = ""  # how the user spelled the callee, for messages
@@ -28,6 +29,7 @@ class Op:
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    _name_bare_pops(fn.body, job)
     local = grammar.local_names(fn)
     job.ops = {}
     for stmt in grammar.simple_statements(fn.body):
@@ -41,6 +43,21 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
         elif isinstance(stmt, gast.Expr):
             job.ops[stmt] = classify(stmt.value, stmt, local, job)
     return fn
+
+
+def _name_bare_pops(stmts, job) -> None:
+    """``xs.pop()`` as a statement becomes ``popped = xs.pop()``: a derivative that puts
+    the item back needs its value."""
+    for i, stmt in enumerate(stmts):
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            _name_bare_pops(stmt.body, job)
+            _name_bare_pops(stmt.orelse, job)
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+                and isinstance(stmt.value.func, gast.Attribute) \
+                and stmt.value.func.attr == "pop" and not stmt.value.args \
+                and isinstance(stmt.value.func.value, gast.Name):
+            target = job.namer.fresh("popped")
+            stmts[i] = gast.copy_location(grammar.assign(target, stmt.value), stmt)
 
 
 def is_setitem(stmt) -> bool:
@@ -109,12 +126,15 @@ def _classify_call(call: gast.Call, stmt, local, job) -> Op:
                       display, obj)
         if rules.is_nondiff(obj):
             return Op("nondiff", display=display, obj=obj)
-        if isinstance(obj, types.FunctionType):
+        if isinstance(obj, types.FunctionType) and not (obj.__module__ or "").startswith(
+                "srcad.runtime"):
             return Op("user", display=display, obj=obj)
         return Op("unknown", display=display, obj=obj)
     if isinstance(func, gast.Attribute):  # a method of a local value: x.sum(axis=0)
         if func.attr == "append" and isinstance(stmt, gast.Expr):
             return Op("append", display="list.append")
+        if func.attr == "pop" and not call.args and not call.keywords:
+            return Op("pop", display="list.pop")
         key = ("method", func.attr)
         rule = rules.lookup(key)
         display = f"the method `.{func.attr}()`"

@@ -56,7 +56,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
                                "its result", job.source.location(fn), hint="add a `return`")
     for stmt in grammar.simple_statements(fn.body):
         if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active:
-            _check_differentiable(stmt, job)
+            check_differentiable(stmt, job)
     _HELPER_NAMES.clear()
     _HELPER_NAMES.update(job.template_globals)
     aliasing.check_setitem_aliasing(fn, job)
@@ -117,7 +117,7 @@ def _add_seed_parameter(fn, seed):
         args.defaults.append(grammar.const(1.0))
 
 
-def _check_differentiable(stmt, job):
+def check_differentiable(stmt, job):
     op = job.ops[stmt]
     loc = job.source.location(stmt)
     if op.kind == "unknown" and isinstance(stmt.value, gast.Call) \
@@ -353,6 +353,8 @@ class _Reverse:
         op = job.ops.get(stmt)
         if op is not None and op.kind == "setitem":
             return self.setitem_adjoint(stmt, op)
+        if op is not None and op.kind == "pop" and _popped_list(stmt) in job.active:
+            return self.pop_adjoint(stmt)
         if isinstance(stmt, gast.Assign):
             out = []
             stored = targets(stmt)
@@ -438,6 +440,9 @@ class _Reverse:
                 names |= loaded_names(inner.value) & job.active
                 if loop:
                     names |= set(targets(inner)) & job.active
+            op = job.ops.get(inner)
+            if op is not None and op.kind == "pop" and _popped_list(inner) in job.active:
+                names.add(_popped_list(inner))
         if not loop:
             names -= {t for inner in grammar.simple_statements([stmt]) for t in targets(inner)}
         else:
@@ -595,6 +600,37 @@ class _Reverse:
         out.append(gast.copy_location(gast.Expr(value=_method(xs, "pop")), stmt))
         return out
 
+    def pop_adjoint(self, stmt) -> list:
+        """``v = xs.pop()``: the adjoint list gets ``bv`` back (zero for an inactive ``v``,
+        so that it stays aligned with ``xs``), and ``xs`` gets ``v`` back."""
+        job = self.job
+        xs = _popped_list(stmt)
+        bxs = job.namer.adjoint(xs)
+        out = [comments.adjoint_marker(stmt, job)]
+        if bxs not in self.defined:
+            out.append(assign(bxs, _call("zeros_like", name(xs)), stmt))
+            self.defined.add(bxs)
+        stored = targets(stmt)
+        item = None
+        if stored and stored[0] in job.active and job.namer.adjoint(stored[0]) in self.defined:
+            item = name(job.namer.adjoint(stored[0]))
+        elif stored:
+            item = _call("zeros_like", name(stored[0]))
+        else:
+            item = grammar.const(0.0)
+        out.append(gast.copy_location(gast.Expr(value=_method(bxs, "append", item)), stmt))
+        if stored:
+            out.append(gast.copy_location(
+                gast.Expr(value=_method(xs, "append", name(stored[0]))), stmt))
+            var = stored[0]
+            if self._overwrites(stmt, var):
+                out.append(self.restore(var, stmt))
+            if var in job.active and not self._iteration_local(var):
+                bvar = job.namer.adjoint(var)
+                out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
+                self.defined.add(bvar)
+        return out
+
     def _others_scalar(self, op, param) -> bool:
         """Whether every operand but ``param``'s is a number: then, for an elementwise
         rule, nothing broadcasts against ``param`` and its adjoint already has its shape."""
@@ -666,6 +702,12 @@ def _first_assigned_in_compound(body) -> set[str]:
 
     walk(body, False)
     return out
+
+
+def _popped_list(stmt):
+    """The name of the list ``stmt`` (``v = xs.pop()`` or ``xs.pop()``) pops from."""
+    owner = stmt.value.func.value
+    return owner.id if isinstance(owner, gast.Name) else None
 
 
 def _is_append(stmt) -> bool:

@@ -16,12 +16,14 @@ defrule("sum", "iterable, start=0",
 
 defrule("max", "*args",
         vjp="bargs += extremum_args(by, args, True)",
+        jvp="dy += extremum_tangent(dargs, args, True)",
         cases=(Case(Arr(domain="distinct"), Arr(domain="distinct")),
                Case([Arr(domain="distinct"), Arr(domain="distinct"), Arr(domain="distinct")]),
                Case(Arr(5, domain="distinct"))))
 
 defrule("min", "*args",
         vjp="bargs += extremum_args(by, args, False)",
+        jvp="dy += extremum_tangent(dargs, args, False)",
         cases=(Case(Arr(domain="distinct"), Arr(domain="distinct")),
                Case([Arr(domain="distinct"), Arr(domain="distinct"), Arr(domain="distinct")]),
                Case(Arr(5, domain="distinct"))))

@@ -7,7 +7,7 @@ code owns, so ``bxs.pop()`` and element updates never touch a user's value.
 
 import numpy as np
 
-__all__ = ["add", "unindex_container", "unsum", "extremum_args", "copy_container",
+__all__ = ["add", "unindex_container", "unsum", "extremum_args", "extremum_tangent", "copy_container",
            "container_zeros", "save_item", "restore_item", "zero_at", "copy_value",
            "ensure_rebindable", "loop_length"]
 
@@ -36,7 +36,7 @@ def container_zeros(x):
         return tuple(container_zeros(v) for v in x)
     if isinstance(x, dict):
         return {k: container_zeros(v) for k, v in x.items()}
-    if x is None or isinstance(x, (str, bool)):
+    if x is None or x is Ellipsis or isinstance(x, (str, bool, slice)):
         return 0.0
     if isinstance(x, (float, int)):
         return 0.0
@@ -77,6 +77,15 @@ def extremum_args(g, values, largest):
         return (type(items)(out) if isinstance(items, (list, tuple))
                 else np.asarray(out),)
     return tuple(out)
+
+
+def extremum_tangent(dvalues, values, largest):
+    """The tangent of ``max(*values)``/``min(*values)`` (or of one iterable): the tangent
+    of the first item that attains the extremum, as Python's max/min return it."""
+    items, ditems = (values[0], dvalues[0]) if len(values) == 1 else (values, dvalues)
+    pick = max if largest else min
+    best = pick(range(len(items)), key=lambda i: items[i])
+    return ditems[best]
 
 
 def copy_container(x):

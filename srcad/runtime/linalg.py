@@ -345,10 +345,11 @@ def einsum_sublist_first_adjoint(g, subscripts, operands):
 
 def einsum_tangent(subscripts, operands, doperands):
     """The tangent of ``np.einsum(subscripts, *operands)``: ``doperands`` holds one tangent
-    per operand, or None for an inactive one."""
+    per operand, or None for an inactive one.  In the sublist form
+    (``np.einsum(a, [0, 1], b, [1, 2])``) the sublists have no tangent."""
     total = 0.0
     for k, d in enumerate(doperands):
-        if d is None:
+        if d is None or isinstance(operands[k], list):
             continue
         ops = list(operands)
         ops[k] = d

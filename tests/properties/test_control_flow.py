@@ -133,6 +133,35 @@ def test_gradient_matches_finite_differences(optimize, case):
     check_program(*case, optimize)
 
 
+def check_forward(program: CFProgram, args, wrt):
+    """The jvp in a random direction against the directional derivative given by the
+    finite-difference gradient: <fd gradient, tangent>."""
+    _describe(program, args, wrt)
+    f = program.build()
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    rng = np.random.default_rng(len(program.body))
+    tangents = tuple(rng.standard_normal(np.shape(args[p])) for p in positions)
+    tangents = tuple(float(t) if np.ndim(args[p]) == 0 else t
+                     for t, p in zip(tangents, positions))
+    with np.errstate(under="ignore"):
+        value, jv = srcad.jvp(f, wrt=wrt)(*program.copy_args(args),
+                                          tangents if isinstance(wrt, tuple) else tangents[0])
+        expected_value = f(*program.copy_args(args))
+    note(srcad.show(f, wrt=wrt, mode="fwd", file=False))
+    assert np.allclose(value, expected_value, rtol=1e-12, atol=1e-14)
+    _, expected = reference_gradient(program, args, positions)
+    fd = sum(float(np.sum(g * t)) for g, t in zip(expected, tangents))
+    assert np.isfinite(jv), f"tangent not finite: {jv}"
+    scale = sum(float(np.sum(np.abs(g * t))) for g, t in zip(expected, tangents))
+    assert abs(jv - fd) <= ATOL + RTOL * max(abs(fd), scale), \
+        f"srcad jvp {jv} != finite differences {fd}"
+
+
+@given(cases())
+def test_forward_mode_matches_finite_differences(case):
+    check_forward(*case)
+
+
 def _show(f, n, optimize):
     return srcad.show(f, wrt=tuple(range(n)), optimize=optimize, file=False)
 
