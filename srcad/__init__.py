@@ -10,6 +10,7 @@
 
 from .api import grad, show, value_and_grad, vjp
 from .checking import check_grads
+from .custom import custom_jvp, custom_vjp, defjvp, defvjp, stop_gradient
 from .products import hessian, hvp, jacobian, jvp
 from .errors import (InputError, InternalError, NoRuleError, RuleError, SourceError,
                      SrcadError, UnsupportedError)
@@ -22,4 +23,5 @@ __all__ = [
     "check_grads", "supported_functions",
     "SrcadError", "SourceError", "UnsupportedError", "NoRuleError", "InputError",
     "RuleError", "InternalError",
+    "defvjp", "defjvp", "custom_vjp", "custom_jvp", "stop_gradient",
 ]

@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from . import stubs
 from .derivative import Derivative, _rerun, _short
 from .errors import InputError, InternalError, SrcadError
 
@@ -111,9 +112,14 @@ def vjp(f, wrt=0, optimize=True):
     [2.0, 20.0]
     """
     derivative = Derivative(f, wrt, optimize, "vjp")
+    signature = stubs.with_extra_parameter(derivative.signature, "cotangent")
+    extra = next(p for p in signature.parameters if p not in derivative.signature.parameters)
 
     @functools.wraps(f)
     def vjp_f(*args, **kwargs):
+        if extra in kwargs:  # the cotangent by keyword, as the signature allows
+            kwargs = dict(kwargs)
+            args = args + (kwargs.pop(extra),)
         if not args:
             raise InputError(f"vjp of `{f.__name__}` takes the arguments of "
                              f"`{f.__name__}` followed by the cotangent; got no arguments",
@@ -141,6 +147,7 @@ def vjp(f, wrt=0, optimize=True):
                 return value, grads
         raise problem
     vjp_f.__name__ = f"vjp_{f.__name__}"
+    vjp_f.__signature__ = signature
     return _attach(vjp_f, derivative, "vjp")
 
 

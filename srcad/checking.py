@@ -7,6 +7,10 @@ readable report; larger ones by the dot-product test in random directions:
 
 from __future__ import annotations
 
+import inspect
+import itertools
+import linecache
+
 import numpy as np
 
 from .errors import InputError, SrcadError
@@ -114,18 +118,27 @@ def check_grads(f, args, wrt=0, modes=("rev", "fwd"), order=1, rtol=1e-5, atol=1
 
 
 def _gradient_of(f, position, cotangent, scalar):
-    """The srcad gradient of ``f`` (of ``<cotangent, f>`` if ``f`` is not scalar) with
-    respect to argument ``position``, as a function of all the arguments."""
+    """The srcad gradient of ``f`` (of ``np.sum(cotangent * f)`` if ``f`` is not scalar)
+    with respect to argument ``position``, as a function of all the arguments."""
     from . import api
-    if scalar:
-        gradient = api.grad(f, wrt=position)
-    else:
-        backward = api.vjp(f, wrt=position)
+    return api.grad(f if scalar else _contracted(f, cotangent), wrt=position)
 
-        def gradient(*args):
-            return backward(*args, cotangent)[1]
-        gradient.__name__ = f"vjp_{f.__name__}"
-    return gradient
+
+_CONTRACTED = itertools.count(1)
+
+
+def _contracted(f, cotangent):
+    """``np.sum(cotangent * f(...))`` as a function with ``f``'s parameters, written as
+    source (registered in linecache) so that srcad can differentiate it twice."""
+    params = list(inspect.signature(f).parameters)
+    name = f"contracted_{f.__name__}"
+    text = (f"def {name}({', '.join(params)}):\n"
+            f"    return np.sum(cotangent * f({', '.join(params)}))\n")
+    filename = f"<srcad check_grads {next(_CONTRACTED)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"np": np, "f": f, "cotangent": cotangent}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name]
 
 
 def _check_forward(forward, f, args, position, value, rng, rtol, atol):

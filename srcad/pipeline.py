@@ -186,7 +186,13 @@ def transform_callee(callee, wrt_names, job, param_kinds=None, mode="rev"):
     key = calls.key_of(callee, wrt_names, False, job.optimize) + (kinds,)
     if mode != "rev":
         key += (mode,)
-    if key in calls.IN_PROGRESS:
+    if getattr(callee, "__srcad__", None) is not None:  # a derivative made by srcad
+        from .derivative import Derivative
+        derivative = Derivative(callee, tuple(wrt_names), job.optimize, callee=True,
+                                mode=mode)
+        derivative.compile(kinds=kinds)
+        seed = derivative.transformed.seed_name
+    elif key in calls.IN_PROGRESS:
         seed = calls.IN_PROGRESS[key]
     else:
         cache_key = (f"{mode}-callee", tuple(wrt_names), False, job.optimize, kinds)

@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from . import stubs
 from .api import _attach, _decorator, grad
 from .derivative import Derivative, _rerun, _short
 from .errors import InputError, SrcadError
@@ -83,9 +84,14 @@ def jvp(f, wrt=0, optimize=True):
     [2.0, 1.0806]
     """
     derivative = Derivative(f, wrt, optimize, "jvp", mode="fwd")
+    signature = stubs.with_extra_parameter(derivative.signature, "tangent")
+    extra = next(p for p in signature.parameters if p not in derivative.signature.parameters)
 
     @functools.wraps(f)
     def jvp_f(*args, **kwargs):
+        if extra in kwargs:  # the tangent by keyword, as the signature allows
+            kwargs = dict(kwargs)
+            args = args + (kwargs.pop(extra),)
         if not args:
             raise InputError(f"jvp of `{f.__name__}` takes the arguments of `{f.__name__}` "
                              "followed by the tangent(s); got no arguments",
@@ -118,6 +124,7 @@ def jvp(f, wrt=0, optimize=True):
             _rerun(f, primals, kwargs)
             raise
     jvp_f.__name__ = f"jvp_{f.__name__}"
+    jvp_f.__signature__ = signature
     return _attach(jvp_f, derivative, "jvp")
 
 

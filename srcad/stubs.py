@@ -27,6 +27,29 @@ KINDS = ("grad", "value_and_grad", "vjp", "jvp")
 _COUNTER = itertools.count(1)
 
 
+def with_extra_parameter(signature, extra: str):
+    """``signature`` with a positional parameter ``extra`` (the cotangent or tangent)
+    after the positional ones: the signature of a vjp or jvp wrapper."""
+    params = list(signature.parameters.values())
+    names = {p.name for p in params}
+    while extra in names:
+        extra = "_" + extra
+    at = next((i for i, p in enumerate(params) if p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD)),
+              len(params))
+    if any(p.default is not inspect.Parameter.empty for p in params[:at]):
+        kind = inspect.Parameter.KEYWORD_ONLY  # after defaults it can only be a keyword
+    else:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    new = inspect.Parameter(extra, kind)
+    if kind is inspect.Parameter.KEYWORD_ONLY:
+        at = len([p for p in params if p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD)])
+    params.insert(at, new)
+    try:
+        return signature.replace(parameters=params)
+    except ValueError:
+        return signature
+
+
 class Stub:
     """The function standing for the srcad-made function ``wrapper`` in a transformation."""
 
@@ -44,6 +67,8 @@ class Stub:
                     hint="give the function named parameters")
         prefix = "vjp" if self.inner.mode == "rev" else "jvp"
         self.callee_name = f"{prefix}_{self.inner.f.__name__}"
+        if self.callee_name == f"{self.kind}_{self.inner.f.__name__}":  # the stub's own name
+            self.callee_name += "_inner"
         self.extra = {"vjp": "cotangent", "jvp": "tangent"}.get(self.kind)
         names = {p.name for p in self.params}
         while self.callee_name in names:
@@ -71,7 +96,14 @@ class Stub:
             params.append(text)
             args.append(p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}")
         if self.extra is not None:
-            params.insert(params.index("*") if kwonly_started else len(params), self.extra)
+            positional = params[:params.index("*")] if kwonly_started else params
+            if any("=" in p for p in positional):  # after a default: keyword-only
+                if not kwonly_started:
+                    params.append("*")
+                    kwonly_started = True
+                params.insert(params.index("*") + 1, self.extra)
+            else:
+                params.insert(len(positional), self.extra)
         call = f"{self.callee_name}({', '.join(args + ([seed_call] if seed_call else []))})"
         name = f"{self.kind}_{self.inner.f.__name__}"
         if self.kind == "grad":

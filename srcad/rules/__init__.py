@@ -297,4 +297,4 @@ def supported_functions() -> list[str]:
 
 
 # The table itself: importing these modules registers their rules.
-from . import operators, elementwise, reductions, linalg, shapes, nondiff, pybuiltins  # noqa: E402,F401,E501
+from . import operators, elementwise, reductions, linalg, shapes, nondiff, pybuiltins, special  # noqa: E402,F401,E501
