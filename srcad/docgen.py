@@ -81,7 +81,7 @@ def group_rules() -> list[tuple[str, str, list]]:
     import order) whose execution registers one of the rule's names.  Rules registered
     elsewhere (user rules) come last, under ``other``.
     """
-    table = _unique(rules.RULES.values())
+    table = [rule for rule in _unique(rules.RULES.values()) if not _internal(rule)]
     modules = _rules_modules()
     summaries = {m.__name__: _summary(m) for m in modules}
     registered = []
@@ -96,6 +96,11 @@ def group_rules() -> list[tuple[str, str, list]]:
     ordered = sorted(groups, key=lambda n: (order.index(n) if n in order else len(order), n))
     return [(n, summaries.get(n, "Rules registered outside srcad/rules/ (user rules)."),
              sorted(groups[n], key=_sort_key)) for n in ordered]
+
+
+def _internal(rule) -> bool:
+    """A rule of srcad's own runtime helpers (srcad/rules/runtime_rules.py): not listed."""
+    return all(name.startswith("srcad.runtime.") for name in rule.names)
 
 
 def _sort_key(rule):

@@ -8,6 +8,7 @@ function, chained to the original.
 from __future__ import annotations
 
 import ast
+import linecache
 import os
 import sys
 from dataclasses import dataclass, field
@@ -174,6 +175,19 @@ def kinds_key(param_kinds) -> frozenset:
     return frozenset((p, k) for p, k in (param_kinds or {}).items() if k != "array")
 
 
+def _unique_filename(base: str, text: str) -> str:
+    """A pseudo-filename for generated ``text``: ``<base>``, or ``<base #2>`` ... when
+    another text (another ``wrt``, mode or specialization) already has that name, so
+    that the source of every generated function stays readable (and transformable)."""
+    n = 1
+    while True:
+        filename = f"<{base}>" if n == 1 else f"<{base} #{n}>"
+        entry = linecache.cache.get(filename)
+        if entry is None or "".join(entry[2]) == text:
+            return filename
+        n += 1
+
+
 def transform_callee(callee, wrt_names, job, param_kinds=None, mode="rev"):
     """The seed name of ``callee``'s derivative for ``wrt_names`` and its name in the code.
 
@@ -241,9 +255,9 @@ def transform(source: Source, wrt_names, single_wrt=True, optimize=True,
     helpers = {job.template_globals[k]: v for k, v in rules.TEMPLATE_GLOBALS.items()}
     for helper, *_ in job.callees:
         helpers.pop(helper, None)
-    filename = f"<srcad {fn.name} of {source.filename}:{source.tree.lineno}>"
+    filename = _unique_filename(f"srcad {fn.name} of {source.filename}:{source.tree.lineno}",
+                                text)
     code = compile(ast.parse(text), filename, "exec")
-    import linecache
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     return Transformed(text, fn.name, job.seed_name, free, bound, helpers, list(job.callees),
                        dict(job.defaults), filename, code)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import linecache
+import re
 
 from .errors import UnsupportedError
 
@@ -66,8 +67,9 @@ class Stub:
                     f"parameters; it takes *{p.name}/**{p.name}",
                     hint="give the function named parameters")
         prefix = "vjp" if self.inner.mode == "rev" else "jvp"
-        self.callee_name = f"{prefix}_{self.inner.f.__name__}"
-        if self.callee_name == f"{self.kind}_{self.inner.f.__name__}":  # the stub's own name
+        self.base = re.sub(r"\W", "", self.inner.f.__name__) or "f"  # <lambda> -> lambda
+        self.callee_name = f"{prefix}_{self.base}"
+        if self.callee_name == f"{self.kind}_{self.base}":  # the stub's own name
             self.callee_name += "_inner"
         self.extra = {"vjp": "cotangent", "jvp": "tangent"}.get(self.kind)
         names = {p.name for p in self.params}
@@ -105,7 +107,7 @@ class Stub:
             else:
                 params.insert(len(positional), self.extra)
         call = f"{self.callee_name}({', '.join(args + ([seed_call] if seed_call else []))})"
-        name = f"{self.kind}_{self.inner.f.__name__}"
+        name = f"{self.kind}_{self.base}"
         if self.kind == "grad":
             body = f"    value, grads = {call}\n    return grads\n"
         else:

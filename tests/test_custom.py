@@ -683,3 +683,14 @@ def test_a_parameter_named_y():
     assert rules.lookup(result_named_y).vjp_text.startswith("bx += result_named_y_vjp_x(bout,")
     srcad.check_grads(lambda a, b: np.sum(result_named_y(a, b) ** 2),
                       (np.array([1.5, 2.0]), -0.5), wrt=(0, 1))
+
+
+def test_higher_order_through_a_user_rule_names_the_helper():
+    """Not supported yet (docs/guide.md says so): the error names the helper."""
+    srcad.defvjp(black_box, lambda g, ans, a, b: g * np.sin(b), None)
+
+    def f(a):
+        return black_box(a, 0.5) * a
+    assert srcad.grad(f)(2.0) == pytest.approx(2.0 * 2.0 * np.sin(0.5))
+    with pytest.raises(srcad.NoRuleError, match="black_box_vjp_a"):
+        srcad.grad(srcad.grad(f))(2.0)

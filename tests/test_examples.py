@@ -3,6 +3,7 @@
 import ast
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -40,3 +41,16 @@ def test_quickstart_prints_the_gradient():
     assert proc.returncode == 0, proc.stderr
     assert "5.5" in proc.stdout and "1.716338" in proc.stdout, proc.stdout
     assert "def vjp_f(" in proc.stdout  # the generated source is shown
+
+
+def test_newton_krylov_converges_and_matches_the_closed_form_hessian():
+    proc = run_example(ROOT / "examples" / "newton_krylov.py")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    iterations = int(re.search(r"Newton iterations: (\d+)", out).group(1))
+    distance = float(re.search(r"max \|x - 1\| = (\S+)", out).group(1))
+    hvp_error = float(re.search(r"against the closed-form Hessian = (\S+)", out).group(1))
+    assert iterations <= 30, out
+    assert distance < 1e-8, out  # the minimizer of Rosenbrock is all ones
+    assert hvp_error < 1e-8, out
+    assert "converged" in out, out

@@ -31,7 +31,7 @@ from ..errors import NoRuleError, UnsupportedError
 from ..grammar import assign, name
 from . import aliasing, calls
 from .activity import targets
-from .reverse import check_differentiable
+from .adjoints import check_differentiable
 
 _COMPOUND = (gast.If, gast.For, gast.While)
 
@@ -230,21 +230,24 @@ class _Forward:
             total = parts[0]
             for part in parts[1:]:
                 total = gast.BinOp(left=total, op=gast.Add(), right=part)
-            if rule.elementwise and self._may_broadcast(op, active_params):
+            if rule.elementwise and self._may_broadcast(op, active_params, total):
                 total = self.call("broadcast_like", total, name(var))
             out.append(self.define(var, total, stmt))
         temp_names = {mapping[t] for t in template.assigned_names(rule.jvp)}
         return _drop_unused(temps + out, temp_names)
 
-    def _may_broadcast(self, op, active_params) -> bool:
+    def _may_broadcast(self, op, active_params, total) -> bool:
         """Whether an inactive operand of an elementwise rule may be larger than the
-        active ones, so that the sum of the active terms needs broadcasting to ``y``."""
+        tangent ``total`` of the active ones, so that it needs broadcasting to ``y``: an
+        operand that ``total`` itself multiplies by (``dx1 * x2``) broadcasts it already."""
         kinds = self.job.kinds
+        used = {n.id for n in gast.walk(total) if isinstance(n, gast.Name)}
         for param, value in op.bindings.items():
             if param in active_params:
                 continue
             for node in gast.walk(value):
-                if isinstance(node, gast.Name) and kinds.get(node.id) != "scalar":
+                if isinstance(node, gast.Name) and kinds.get(node.id) != "scalar" \
+                        and node.id not in used:
                     return True
                 if isinstance(node, gast.Constant) and not isinstance(
                         node.value, (int, float, bool, type(None))):

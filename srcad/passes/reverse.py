@@ -29,11 +29,13 @@ import copy
 
 import gast
 
-from .. import comments, grammar, template
-from ..errors import NoRuleError, UnsupportedError
+from .. import comments, grammar
+from ..errors import UnsupportedError
 from ..grammar import assign, name
 from . import aliasing
 from .activity import targets
+from .adjoints import (_HELPER_NAMES, Adjoints, _call, _is_append, _method, _popped_list, _Save,
+                       _SaveItem, check_differentiable)
 from .optimize import _Liveness, loaded_names
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -93,19 +95,6 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     return fn
 
 
-_HELPER_NAMES: dict = {}  # runtime helper -> its name in the code being generated
-
-
-def _call(func: str, *args):
-    """A call of a runtime helper (under the name it has in this function) or builtin."""
-    return gast.Call(func=name(_HELPER_NAMES.get(func, func)), args=list(args), keywords=[])
-
-
-def _method(owner: str, meth: str, *args):
-    return gast.Call(func=gast.Attribute(value=name(owner), attr=meth, ctx=gast.Load()),
-                     args=list(args), keywords=[])
-
-
 def _add_seed_parameter(fn, seed):
     args = fn.args
     param = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
@@ -117,56 +106,7 @@ def _add_seed_parameter(fn, seed):
         args.defaults.append(grammar.const(1.0))
 
 
-def check_differentiable(stmt, job):
-    op = job.ops[stmt]
-    loc = job.source.location(stmt)
-    if op.kind == "unknown" and isinstance(stmt.value, gast.Call) \
-            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id in job.active | {
-                n.id for n in gast.walk(job.tree) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Store)}:
-        raise UnsupportedError(
-            f"calling a function that `{job.name}` computes itself is not supported (in "
-            f"function `{job.name}`)", loc,
-            hint="call a function defined at module level, or bind the closure to a global "
-                 "name first")
-    if op.kind == "unknown":
-        shown = op.display or "this call"
-        raise NoRuleError(
-            f"no derivative rule for {shown} (in function `{job.name}`)", loc,
-            hint=f"srcad.supported_functions() lists the functions with rules; compute "
-                 f"{shown} outside the differentiated function and pass the value in, or "
-                 "write it with functions that have rules",
-        )
-    if op.kind == "user":
-        raise UnsupportedError(
-            f"calling your own function `{op.display}` on a differentiated value is not "
-            f"supported yet (in function `{job.name}`)", loc,
-            hint="inline the helper's body for now; calls to user functions are being added",
-        )
-    if op.kind == "rule" and op.rule.kind == "operator":
-        for operand in op.bindings.values():
-            if isinstance(operand, gast.Name) and job.kinds.get(operand.id) == "container":
-                raise UnsupportedError(
-                    f"arithmetic on a list, tuple or dict is not differentiable (in function "
-                    f"`{job.name}`)", loc,
-                    hint="append to the list, or convert it with np.array(...) first")
-
-
-class _Save:
-    """A placeholder for ``stack.append(x)`` / ``x = stack.pop()``, kept only if needed."""
-
-    def __init__(self, var: str, push: bool, origin):
-        self.var, self.push, self.origin = var, push, origin
-
-
-class _SaveItem:
-    """A placeholder for saving/restoring ``x[idx]`` around ``x[idx] = v``."""
-
-    def __init__(self, var: str, index, push: bool, origin):
-        self.var, self.index, self.push, self.origin = var, index, push, origin
-
-
-class _Reverse:
+class _Reverse(Adjoints):
     def __init__(self, job, fn):
         self.job = job
         self.fn = fn
@@ -485,200 +425,6 @@ class _Reverse:
         return out
 
     # -- one assignment -------------------------------------------------------------------
-    @property
-    def primal_of(self) -> dict:
-        """Adjoint name -> primal name."""
-        return {b: v for v, b in self.job.namer._adjoints.items()}
-
-    def accumulate(self, bname: str, expr, origin, var=None) -> gast.Assign:
-        if bname in self.defined:
-            if var is not None and self.job.kinds.get(var, "array") not in ("array", "scalar"):
-                expr = _call("add", name(bname), expr)
-            else:
-                expr = gast.BinOp(left=name(bname), op=gast.Add(), right=expr)
-        self.defined.add(bname)
-        return assign(bname, expr, origin)
-
-    def add_to(self, var: str, expr, origin) -> gast.Assign:
-        """``b<var> += expr``."""
-        return self.accumulate(self.job.namer.adjoint(var), expr, origin, var)
-
-    def assign_adjoint(self, stmt) -> list:
-        op = self.job.ops[stmt]
-        target = stmt.targets[0]
-        if op.kind == "copy":
-            source = op.bindings["x"].id
-            if source not in self.job.active:
-                return []
-            return [self.add_to(source, name(self.job.namer.adjoint(target.id)), stmt)]
-        if op.kind == "container":
-            return self.container_adjoint(stmt, target)
-        if op.kind != "rule":
-            return []  # a constant or a non-differentiable value: nothing flows back
-        return self.rule(stmt, op, target)
-
-    def rule(self, stmt, op, target) -> list:
-        job = self.job
-        rule = op.rule
-        mapping = dict(op.bindings)
-        outs = target.elts if isinstance(target, gast.Tuple) else [target]
-        if len(outs) != len(rule.outputs):
-            raise UnsupportedError(
-                f"{op.display} returns {len(rule.outputs)} value(s) but {len(outs)} name(s) "
-                f"receive them (in function `{job.name}`)", job.source.location(stmt),
-                hint="unpack the result into as many names as it has values")
-        for out_name, out in zip(rule.outputs, outs):
-            mapping[out_name] = name(out.id)
-            badj = job.namer.adjoint(out.id)
-            mapping["b" + out_name] = (name(badj) if badj in self.defined
-                                       else _call("zeros_like", name(out.id)))
-        mapping.update(job.template_globals)
-        for temp in template.assigned_names(rule.vjp):
-            mapping[temp] = job.namer.fresh(f"{outs[0].id}_{temp}")
-        out = []
-        for tmpl in rule.vjp:
-            if isinstance(tmpl, gast.AugAssign):
-                param = tmpl.target.id[1:]
-                value = template.substitute_expr(tmpl.value, mapping)
-                if op.rule.elementwise and self._others_scalar(op, param):
-                    value = _StripUnbroadcast(op.bindings.get(param)).visit(value)
-                out.extend(self.contribution(op.bindings.get(param), value, param, stmt))
-            else:
-                out.extend(template.instantiate([tmpl], mapping, stmt))
-        temps = {mapping[t] for t in template.assigned_names(rule.vjp)}
-        return _drop_unused(out, temps)
-
-    def setitem_adjoint(self, stmt, op) -> list:
-        """``x[idx] = v``: ``v`` gets ``bx[idx]``, which then becomes zero; ``x[idx]`` gets
-        its old value back."""
-        job = self.job
-        var = op.bindings["x"].id
-        index = op.bindings["idx"]
-        value = op.bindings["v"]
-        bvar = job.namer.adjoint(var)
-        out = []
-        if var in job.active and bvar in self.defined:
-            if isinstance(value, gast.Name) and value.id in job.active:
-                item = gast.Subscript(value=name(bvar), slice=copy.deepcopy(index),
-                                      ctx=gast.Load())
-                if job.kinds.get(value.id) in ("scalar", "array"):
-                    item = _call("unbroadcast", item, name(value.id))
-                out.append(self.add_to(value.id, item, stmt))
-            out.append(assign(bvar, _call("zero_at", name(bvar), copy.deepcopy(index)), stmt))
-        if out:
-            out.insert(0, comments.adjoint_marker(stmt, job))
-        return out + [_SaveItem(var, index, False, stmt)]
-
-    def container_adjoint(self, stmt, target) -> list:
-        """``t = (a, b)`` / ``[a, b]`` / ``{"k": a}``: each element gets its item of ``bt``."""
-        value = stmt.value
-        bt = self.job.namer.adjoint(target.id)
-        if isinstance(value, gast.Dict):
-            pairs = list(zip(value.keys, value.values))
-        else:
-            pairs = [(grammar.const(i), e) for i, e in enumerate(value.elts)]
-        out = []
-        for i, (key, elt) in enumerate(pairs):
-            item = gast.Subscript(value=name(bt), slice=copy.deepcopy(key), ctx=gast.Load())
-            out.extend(self.contribution(elt, item, f"{target.id}_{i}", stmt))
-        return out
-
-    def append_adjoint(self, stmt) -> list:
-        """``xs.append(v)``: ``v`` gets the last item of ``bxs``; ``xs`` loses it again."""
-        call = stmt.value
-        xs = call.func.value.id
-        if xs not in self.job.active:
-            return []
-        bxs = self.job.namer.adjoint(xs)
-        taken = _method(bxs, "pop")
-        value = call.args[0]
-        out = []
-        if isinstance(value, gast.Name) and value.id in self.job.active:
-            out.append(self.add_to(value.id, taken, stmt))
-        else:
-            out.append(gast.copy_location(gast.Expr(value=taken), stmt))
-        out.append(gast.copy_location(gast.Expr(value=_method(xs, "pop")), stmt))
-        return out
-
-    def pop_adjoint(self, stmt) -> list:
-        """``v = xs.pop()``: the adjoint list gets ``bv`` back (zero for an inactive ``v``,
-        so that it stays aligned with ``xs``), and ``xs`` gets ``v`` back."""
-        job = self.job
-        xs = _popped_list(stmt)
-        bxs = job.namer.adjoint(xs)
-        out = [comments.adjoint_marker(stmt, job)]
-        if bxs not in self.defined:
-            out.append(assign(bxs, _call("zeros_like", name(xs)), stmt))
-            self.defined.add(bxs)
-        stored = targets(stmt)
-        item = None
-        if stored and stored[0] in job.active and job.namer.adjoint(stored[0]) in self.defined:
-            item = name(job.namer.adjoint(stored[0]))
-        elif stored:
-            item = _call("zeros_like", name(stored[0]))
-        else:
-            item = grammar.const(0.0)
-        out.append(gast.copy_location(gast.Expr(value=_method(bxs, "append", item)), stmt))
-        if stored:
-            out.append(gast.copy_location(
-                gast.Expr(value=_method(xs, "append", name(stored[0]))), stmt))
-            var = stored[0]
-            if self._overwrites(stmt, var):
-                out.append(self.restore(var, stmt))
-            if var in job.active and not self._iteration_local(var):
-                bvar = job.namer.adjoint(var)
-                out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
-                self.defined.add(bvar)
-        return out
-
-    def _others_scalar(self, op, param) -> bool:
-        """Whether every operand but ``param``'s is a number: then, for an elementwise
-        rule, nothing broadcasts against ``param`` and its adjoint already has its shape."""
-        kinds = self.job.kinds
-        for other, value in op.bindings.items():
-            if other == param:
-                continue
-            for node in gast.walk(value):
-                if isinstance(node, gast.Name) and kinds.get(node.id) != "scalar":
-                    return False
-                if isinstance(node, gast.Constant) and not isinstance(
-                        node.value, (int, float, bool, type(None))):
-                    return False
-        return True
-
-    def contribution(self, operand, value, param, stmt) -> list:
-        """Add ``value`` to the adjoint of ``operand`` (a name, or a literal of names)."""
-        active = self.job.active
-        if isinstance(operand, gast.Name):
-            if operand.id in active:
-                return [self.add_to(operand.id, value, stmt)]
-            return []
-        if isinstance(operand, (gast.Tuple, gast.List)):
-            hits = [(i, e) for i, e in enumerate(operand.elts)
-                    if {n.id for n in gast.walk(e) if isinstance(n, gast.Name)} & active]
-            if not hits:
-                return []
-            parts = self.job.namer.fresh(f"b{param}")
-            out = [assign(parts, value, stmt)]
-            for i, elt in hits:
-                item = gast.Subscript(value=name(parts), slice=grammar.const(i), ctx=gast.Load())
-                out.extend(self.contribution(elt, item, f"{param}_{i}", stmt))
-            return out
-        return []
-
-
-def _drop_unused(stmts, temps):
-    """Drop template temporaries that no kept statement reads."""
-    live, out = set(), []
-    for stmt in reversed(stmts):
-        stored = set(targets(stmt))
-        if stored and stored <= temps and not stored & live:
-            continue
-        live |= loaded_names(stmt)
-        out.append(stmt)
-    return out[::-1]
-
-
 def _first_assigned_in_compound(body) -> set[str]:
     """Names whose first assignment, in program order, is inside an if or a loop."""
     seen, out = set(), set()
@@ -703,30 +449,3 @@ def _first_assigned_in_compound(body) -> set[str]:
     walk(body, False)
     return out
 
-
-def _popped_list(stmt):
-    """The name of the list ``stmt`` (``v = xs.pop()`` or ``xs.pop()``) pops from."""
-    owner = stmt.value.func.value
-    return owner.id if isinstance(owner, gast.Name) else None
-
-
-def _is_append(stmt) -> bool:
-    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
-            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
-            and isinstance(stmt.value.func.value, gast.Name) and len(stmt.value.args) == 1)
-
-
-class _StripUnbroadcast(gast.NodeTransformer):
-    """``unbroadcast(g, x)`` -> ``g`` for the operand ``x`` that cannot have broadcast."""
-
-    def __init__(self, operand):
-        self.operand = operand.id if isinstance(operand, gast.Name) else None
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if isinstance(node.func, gast.Name) \
-                and node.func.id == _HELPER_NAMES.get("unbroadcast", "unbroadcast") \
-                and len(node.args) == 2 and isinstance(node.args[1], gast.Name) \
-                and node.args[1].id == self.operand:
-            return node.args[0]
-        return node

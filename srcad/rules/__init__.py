@@ -289,12 +289,16 @@ def is_nondiff(key) -> bool:
 
 
 def supported_functions() -> list[str]:
-    """Fully qualified names of every callable with a derivative rule, sorted."""
+    """Fully qualified names of every callable with a derivative rule, sorted.
+
+    The rules of srcad's own runtime helpers (``srcad.runtime.*``, for differentiating
+    generated code again) are internal and not listed.
+    """
     names = set()
     for rule in RULES.values():
-        names.update(rule.names)
+        names.update(n for n in rule.names if not n.startswith("srcad.runtime."))
     return sorted(names)
 
 
 # The table itself: importing these modules registers their rules.
-from . import operators, elementwise, reductions, linalg, shapes, nondiff, pybuiltins, special  # noqa: E402,F401,E501
+from . import operators, elementwise, reductions, linalg, shapes, nondiff, pybuiltins, special, runtime_rules  # noqa: E402,F401,E501

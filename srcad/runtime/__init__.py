@@ -6,10 +6,11 @@ to generated code under its own name, and to rule templates through
 can copy their source.
 """
 
-from . import containers, core, elementwise, indexing, linalg, reductions, shapes, special
+from . import containers, core, elementwise, higher, indexing, linalg, reductions, shapes, special
 
 HELPERS = {}
-for _module in (core, containers, elementwise, indexing, linalg, reductions, shapes, special):
+for _module in (core, containers, elementwise, indexing, linalg, reductions, shapes, special,
+                higher):
     for _name in _module.__all__:
         HELPERS[_name] = getattr(_module, _name)
 

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+import srcad.runtime
 from srcad.rules import Arr, RULES
 
 _COUNTER = itertools.count()
@@ -132,10 +133,13 @@ def build(rule, name, case, rng):
         expr = f"{parts[0]}[{parts[1]}]"
     else:
         expr = f"{name}({', '.join(parts + kw)})"
-    source = f"def rule_under_test({', '.join(params)}):\n    return {expr}\n"
+    body = f"return {expr}"
+    if name.startswith("srcad."):  # generated code binds a helper's result to a name
+        body = f"out = {expr}\n    return out"
+    source = f"def rule_under_test({', '.join(params)}):\n    {body}\n"
     filename = f"<srcad-rule-test-{next(_COUNTER)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"numpy": np, "math": math}
+    namespace = {"numpy": np, "math": math, "srcad": srcad}  # srcad.runtime.<helper>
     try:
         import scipy  # noqa: F401
         import scipy.special  # noqa: F401
