@@ -142,6 +142,7 @@ def make_job(source: Source, wrt_names, single_wrt=True, optimize=True,
             job.template_globals[tname] = job.namer.fresh(tname)
         else:
             job.template_globals[tname] = tname
+            job.namer.reserve(tname)  # a temporary must not shadow a helper a template calls
     job.defaults = _name_defaults(tree, job)
     job.tree = tree
     return job

@@ -100,3 +100,61 @@ def instantiate(stmts, mapping: dict, origin=None) -> list[gast.stmt]:
 
 def substitute_expr(expr, mapping: dict):
     return _Substitute(mapping).visit(copy.deepcopy(expr))
+
+
+def drop_default_arguments(stmts, signature, bindings, helpers, own_names=()) -> list:
+    """Copies of ``stmts`` without the arguments that only repeat a default.
+
+    A template passes every parameter on (``np.sum(da, axis=axis, keepdims=keepdims)``);
+    where the call site left a parameter at its default (``bindings[p]`` is the constant
+    default of ``signature``), the keyword ``axis=axis`` of a call of the rule's own
+    function (dotted name in ``own_names``, ``np.`` for ``numpy.``) is dropped, and so are trailing
+    positional arguments of a runtime helper (``helpers``: name -> function) equal to the
+    helper's own defaults.  ``np.sum(x)`` then differentiates to ``np.sum(dx)``.
+    """
+    import inspect
+    at_default = set()
+    for param, value in bindings.items():
+        default = signature.parameters[param].default if param in signature.parameters \
+            else inspect.Parameter.empty
+        if isinstance(value, gast.Constant) and default is not inspect.Parameter.empty \
+                and type(value.value) is type(default) and value.value == default:
+            at_default.add(param)
+    if not at_default:
+        return stmts
+    out = [copy.deepcopy(stmt) for stmt in stmts]
+    for stmt in out:
+        for node in gast.walk(stmt):
+            if not isinstance(node, gast.Call):
+                continue
+            if _dotted(node.func) in own_names:
+                node.keywords = [k for k in node.keywords if not (
+                    isinstance(k.value, gast.Name) and k.value.id in at_default
+                    and k.arg == k.value.id)]
+            func = helpers.get(node.func.id) if isinstance(node.func, gast.Name) else None
+            if func is None:
+                continue
+            try:
+                params = list(inspect.signature(func).parameters.values())
+            except (TypeError, ValueError):
+                continue
+            while node.args and len(node.args) <= len(params) and not node.keywords:
+                last, param = node.args[-1], params[len(node.args) - 1]
+                if not (isinstance(last, gast.Name) and last.id in at_default
+                        and param.default is not inspect.Parameter.empty
+                        and bindings[last.id].value == param.default
+                        and type(bindings[last.id].value) is type(param.default)):
+                    break
+                node.args.pop()
+    return out
+
+
+def _dotted(expr) -> str:
+    parts = []
+    while isinstance(expr, gast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, gast.Name):
+        return ""
+    parts.append({"np": "numpy"}.get(expr.id, expr.id))
+    return ".".join(reversed(parts))

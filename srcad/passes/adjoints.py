@@ -12,7 +12,7 @@ import copy
 
 import gast
 
-from .. import comments, grammar, template
+from .. import comments, grammar, rules, template
 from ..errors import NoRuleError, UnsupportedError
 from ..grammar import assign, name
 from .activity import targets
@@ -29,6 +29,37 @@ def _call(func: str, *args):
 def _method(owner: str, meth: str, *args):
     return gast.Call(func=gast.Attribute(value=name(owner), attr=meth, ctx=gast.Load()),
                      args=list(args), keywords=[])
+
+
+def own_names(rule) -> tuple:
+    """Dotted names under which a template may call the rule's own function."""
+    names = tuple(rule.names)
+    if rule.kind == "method":
+        names += (f"numpy.{rule.key[1]}",)
+    return names
+
+
+def check_bare_call(stmt, job):
+    """``f(x)`` as a statement, with ``f`` unknown to srcad and ``x`` active: its only
+    effect can be an update of ``x`` in place, which srcad cannot see.  Refuse it rather
+    than differentiate as if nothing happened."""
+    op = job.ops.get(stmt)
+    if not isinstance(stmt, gast.Expr) or op is None or op.kind != "unknown":
+        return
+    used = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)} & job.active
+    if not used:
+        return
+    shown = op.display or "this call"
+    restore = shown.endswith("restore_item")
+    raise UnsupportedError(
+        (f"the derivative of a function that assigns into items (`x[i] = v`) cannot be "
+         f"differentiated again yet (in function `{job.name}`)" if restore else
+         f"`{shown}(...)` as a statement, on the differentiated value `{sorted(used)[0]}`: "
+         f"srcad cannot see what it changes in place (in function `{job.name}`)"),
+        job.source.location(stmt),
+        hint="build a new value and assign it (`y = f(x)`) instead of updating in place"
+        if not restore else "compute this derivative by finite differences of the first, "
+        "or avoid item assignment in the function")
 
 
 def check_differentiable(stmt, job):
@@ -135,7 +166,8 @@ class Adjoints:
         for temp in template.assigned_names(rule.vjp):
             mapping[temp] = job.namer.fresh(f"{outs[0].id}_{temp}")
         out = []
-        for tmpl in rule.vjp:
+        for tmpl in template.drop_default_arguments(rule.vjp, rule.signature, op.bindings,
+                                                    rules.TEMPLATE_GLOBALS, own_names(rule)):
             if isinstance(tmpl, gast.AugAssign):
                 param = tmpl.target.id[1:]
                 value = template.substitute_expr(tmpl.value, mapping)

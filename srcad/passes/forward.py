@@ -26,12 +26,12 @@ import inspect
 
 import gast
 
-from .. import comments, grammar, template
+from .. import comments, grammar, rules, template
 from ..errors import NoRuleError, UnsupportedError
 from ..grammar import assign, name
 from . import aliasing, calls
 from .activity import targets
-from .adjoints import check_differentiable
+from .adjoints import check_bare_call, check_differentiable, own_names
 
 _COMPOUND = (gast.If, gast.For, gast.While)
 
@@ -45,6 +45,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
         if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active \
                 and job.ops[stmt].kind != "user":
             check_differentiable(stmt, job)
+        check_bare_call(stmt, job)
     from ..pipeline import kinds_key
     own = calls.key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize) + (
         kinds_key(job.param_kinds), "fwd")
@@ -210,7 +211,8 @@ class _Forward:
                 hint="use reverse mode (srcad.grad / srcad.vjp), or give the function a "
                      "forward rule with srcad.defjvp")
         temps, terms = [], {o: [] for o in rule.outputs}
-        for tmpl in rule.jvp:
+        for tmpl in template.drop_default_arguments(rule.jvp, rule.signature, op.bindings,
+                                                    rules.TEMPLATE_GLOBALS, own_names(rule)):
             if isinstance(tmpl, gast.AugAssign):
                 used = {n.id[1:] for n in gast.walk(tmpl.value) if isinstance(n, gast.Name)
                         and n.id.startswith("d") and n.id[1:] in rule.params}
@@ -228,8 +230,10 @@ class _Forward:
                 out.append(self.zero(var, stmt))
                 continue
             total = parts[0]
-            for part in parts[1:]:
-                total = gast.BinOp(left=total, op=gast.Add(), right=part)
+            numeric = job.kinds.get(var) in ("scalar", "array")
+            for part in parts[1:]:  # lists and tuples add item by item, not with ``+``
+                total = (gast.BinOp(left=total, op=gast.Add(), right=part) if numeric
+                         else self.call("add", total, part))
             if rule.elementwise and self._may_broadcast(op, active_params, total):
                 total = self.call("broadcast_like", total, name(var))
             out.append(self.define(var, total, stmt))

@@ -62,6 +62,9 @@ def _kind_of(stmt, op, kinds):
         return {_ARRAY: _ARRAY, _SCALAR: _SCALAR}.get(base, _UNKNOWN)
     if op.kind == "nondiff" and op.obj is not None and _returns_immutable(op.obj):
         return _SCALAR
+    helper = _helper_result(stmt, op, kinds)
+    if helper is not None:
+        return helper
     if op.kind == "rule" and op.rule.elementwise:
         operands = [kinds.get(n.id, _SCALAR) if isinstance(n, gast.Name) else
                     (_SCALAR if isinstance(n, gast.Constant) else _ARRAY)
@@ -72,6 +75,40 @@ def _kind_of(stmt, op, kinds):
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Attribute)):
         return _ARRAY
     return _UNKNOWN
+
+
+def _helper_result(stmt, op, kinds):
+    """The kind of the result of a runtime helper that may return a list or tuple
+    (``unstack``, ``add`` ...: ``rules.runtime_rules.CONTAINER_RESULTS``), or None for
+    any other call: generated code, differentiated again, adds such adjoints with ``add``."""
+    import inspect
+
+    from ..rules.runtime_rules import CONTAINER_RESULTS
+    from ..runtime import HELPERS
+    obj = op.rule.key if op.kind == "rule" else op.obj if op.kind == "nondiff" else None
+    if obj is None or not isinstance(stmt.value, gast.Call):
+        return None
+    name = next((n for n, f in HELPERS.items() if f is obj), None)
+    if name not in CONTAINER_RESULTS:
+        return None
+    param = CONTAINER_RESULTS[name]
+    if param is None:
+        return _CONTAINER
+    if op.kind == "rule":
+        operand = op.bindings.get(param)
+    else:
+        call = stmt.value
+        try:
+            operand = inspect.signature(obj).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords}).arguments.get(param)
+        except TypeError:
+            return _UNKNOWN
+    if isinstance(operand, (gast.List, gast.Tuple, gast.Dict)):
+        return _CONTAINER
+    if isinstance(operand, gast.Name):
+        kind = kinds.get(operand.id, _UNKNOWN)
+        return kind if kind in (_CONTAINER, _UNKNOWN) else None
+    return None
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:

@@ -34,9 +34,10 @@ def stored_names(stmt) -> set[str]:
 
 
 def _is_pop(stmt) -> bool:
-    value = stmt.value
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-        and value.func.attr == "pop"
+    """Whether ``stmt`` pops a list anywhere in its value (``b = add(b, bxs.pop())``):
+    removing it would leave the list one item too long."""
+    return any(isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+               and node.func.attr == "pop" for node in gast.walk(stmt.value))
 
 
 class _Liveness:

@@ -35,7 +35,7 @@ from ..grammar import assign, name
 from . import aliasing
 from .activity import targets
 from .adjoints import (_HELPER_NAMES, Adjoints, _call, _is_append, _method, _popped_list, _Save,
-                       _SaveItem, check_differentiable)
+                       _SaveItem, check_bare_call, check_differentiable)
 from .optimize import _Liveness, loaded_names
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -59,6 +59,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     for stmt in grammar.simple_statements(fn.body):
         if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active:
             check_differentiable(stmt, job)
+        check_bare_call(stmt, job)
     _HELPER_NAMES.clear()
     _HELPER_NAMES.update(job.template_globals)
     aliasing.check_setitem_aliasing(fn, job)

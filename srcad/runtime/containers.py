@@ -7,6 +7,8 @@ code owns, so ``bxs.pop()`` and element updates never touch a user's value.
 
 import numpy as np
 
+from .core import unbroadcast
+
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "extremum_tangent", "copy_container",
            "container_zeros", "save_item", "restore_item", "zero_at", "copy_value",
            "ensure_rebindable", "loop_length"]
@@ -59,8 +61,8 @@ def unindex_container(g, x, idx):
 
 def unsum(g, iterable):
     """The adjoint of the builtin ``sum(iterable)``: ``g`` for every item."""
-    if isinstance(iterable, (list, tuple)):
-        return type(iterable)(g if np.ndim(v) == np.ndim(g) else np.broadcast_to(g, np.shape(v))
+    if isinstance(iterable, (list, tuple)):  # items may broadcast against each other
+        return type(iterable)(g if np.shape(v) == np.shape(g) else unbroadcast(g, v)
                               for v in iterable)
     return np.broadcast_to(g, np.shape(iterable))
 

@@ -25,6 +25,8 @@ def unbroadcast(g, x):
     extra = len(gshape) - len(shape)
     if extra > 0:
         g = np.sum(g, axis=tuple(range(extra)))
+    elif extra < 0:  # a smaller g (in higher-order code): align it on the right
+        g = np.reshape(g, (1,) * -extra + gshape)
     if shape:
         axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
         if axes:

@@ -79,7 +79,12 @@ def discarded_pure_call(x):
     return x * 3.0
 
 
-CASES = [(nested_literal, 1.0), (loop_over_rebound_name, 0.5), (or_value, 0.7),
+def sum_of_broadcasting_items(x):
+    return np.sum(sum([x * 0.5, np.ones((2, 3)) * x[0, 0]]) ** 2)
+
+
+CASES = [(sum_of_broadcasting_items, np.array([[0.3, 0.5, 0.7]])),
+         (nested_literal, 1.0), (loop_over_rebound_name, 0.5), (or_value, 0.7),
          (done_flag, 0.5), (while_flag, 0.7), (list_into_list, 0.5), (dict_key_added, 0.5),
          (comprehension_then_update, np.array([1.0, 2.0])),
          (update_then_rebind_in_loop, np.array([1.0, 2.0])), (discarded_pure_call, 0.5)]
@@ -121,7 +126,14 @@ def view_updated_base_read(x):
     return np.sum(y) + np.sum(x)
 
 
+def copied_into(x):
+    y = np.zeros(3)
+    np.copyto(y, x)  # gave 1.0 instead of 2.0 * x: the update of y was not seen
+    return np.sum(y * x)
+
+
 @pytest.mark.parametrize("fn,x,words", [
+    (copied_into, np.ones(3), "cannot see what it changes in place"),
     (helper_updates_argument, 0.5, "changes its argument `buf` in place"),
     (loop_over_dict, {"a": 1.0}, "over a dict directly"),
     (shared_array_updated, np.ones(2), "`b` shares it"),

@@ -33,7 +33,7 @@ def test_every_runtime_helper_has_a_rule_or_is_accounted_for():
                      and name not in runtime_rules.LEFT_OUT)
     assert not missing, (
         f"runtime helpers without a derivative rule: {missing}; generated code that calls "
-        "them cannot be differentiated again.  Add a rule in srcad/rules/runtime_rules.py, "
+        "them cannot be differentiated again.  Add a rule in a srcad/rules/helpers_*.py module, "
         "declare them not differentiable there, or list them in LEFT_OUT with the reason")
 
 
@@ -334,21 +334,15 @@ def test_user_function_calling_helpers():
     srcad.check_grads(ns["f"], (rng.random((2, 3)), rng.random((2, 3))), wrt=(0, 1))
 
 
-# --------------------------------------------------------------------------- known failures
-# Second derivatives that the passes do not handle yet (not the rules: each rule involved
-# passes its own finite-difference checks above and in test_rules.py).
+# --------------------------------------------------------------------------- regressions
+# Second derivatives that once went wrong in the passes (not in the rules: each rule
+# involved passes its own finite-difference checks above and in test_rules.py).
 
-@pytest.mark.xfail(reason="srcad/passes/kinds.py takes every rule result for an array: the "
-                          "adjoints of a helper's tuple result (einsum_adjoints) are added "
-                          "with `+`, which concatenates; see runtime_rules.CONTAINER_RESULTS")
 def test_second_derivative_of_einsum():
     ns = _compile('def f(x):\n    return np.sum(np.einsum("ij,kj->ik", x, x) ** 2)\n')
     srcad.check_grads(ns["f"], (np.random.default_rng(3).uniform(0.3, 1.2, (2, 3)),), order=2)
 
 
-@pytest.mark.xfail(reason="the optimizer drops the `bstack.pop()` that discards the adjoint "
-                          "of an inactive item pushed on a list (a branch condition on the "
-                          "tape of a while loop): the list's adjoint is then misaligned")
 def test_second_derivative_of_a_while_loop():
     ns = _compile("def f(x):\n    s = np.sum(x)\n    k = 0\n    while k < 3:\n"
                   "        s = s * 0.5 + np.sum(np.sin(x)) * s\n        k = k + 1\n    return s\n")
@@ -356,8 +350,6 @@ def test_second_derivative_of_a_while_loop():
                       modes=("rev",))
 
 
-@pytest.mark.xfail(reason="the forward pass adds the jvp terms of a container result (`add` "
-                          "of two lists) with `+`, which concatenates")
 def test_forward_over_reverse_with_a_list():
     ns = _compile("def f(x):\n    xs = []\n    for i in range(2):\n        xs.append(x[i] * x[i])\n"
                   "    return np.sum(xs[0] * xs[1])\n")
@@ -365,20 +357,15 @@ def test_forward_over_reverse_with_a_list():
                       modes=("fwd",))
 
 
-@pytest.mark.xfail(reason="the forward pass names the result of `helper(...)` `helper` "
-                          "when the arguments are long, shadowing the helper that its jvp "
-                          "template calls (the namer does not reserve the helpers' names)")
 def test_forward_mode_names_do_not_shadow_helpers():
     ns = _compile("def f(a, b):\n    return srcad.runtime.add_transpose([a, b], [a, b])\n")
     srcad.check_grads(ns["f"], (np.ones(3), np.ones(3)), modes=("fwd",))
 
 
-@pytest.mark.xfail(reason="`restore_item(y, 0, stack.pop())` in generated code is a bare "
-                          "statement that puts y[0] back in place: the passes neither refuse "
-                          "it nor differentiate it as `y[0] = old`, so the second derivative "
-                          "is silently wrong (calls whose result is used fail clearly: "
-                          "save_item has no rule)")
-def test_second_derivative_with_an_item_restored():
+def test_second_derivative_with_an_item_restored_is_refused_not_wrong():
+    """Generated code puts y[0] back with a bare ``restore_item(...)`` call; transforming
+    it again must refuse, not treat the call as having no effect."""
     ns = _compile("def f(x):\n    y = np.zeros(3)\n    y[0] = x[0] ** 2\n    z = np.sum(y * x)\n"
                   "    y[0] = x[1] * z\n    return np.sum(y * y) + z\n")
-    srcad.check_grads(ns["f"], (np.array([0.7, 1.3, 0.4]),), order=2, modes=("rev",))
+    with pytest.raises(srcad.UnsupportedError, match="assigns into items"):
+        srcad.check_grads(ns["f"], (np.array([0.7, 1.3, 0.4]),), order=2, modes=("rev",))
