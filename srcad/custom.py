@@ -28,6 +28,9 @@ Both are exact (the rules are linear in ``g``/``dx``) but cost one call per elem
 both rules when that matters.  ``custom_vjp`` reruns ``fwd`` in the adjoint to get the
 residuals (the primal ran the function itself): one more evaluation per call.
 
+Derivatives of derivatives differentiate what a helper computes: the user's functions, or a
+small function composing them (srcad/custom_higher.py).
+
 Registering or removing a rule invalidates every cached derivative (``cache.invalidate``).
 """
 

@@ -33,6 +33,12 @@ class _Helper:
     def __repr__(self):
         return f"<srcad rule helper {self.__name__} for {self.reg.qualified}>"
 
+    def __srcad_function__(self, location=None):
+        """The Python function this helper computes, which srcad differentiates when a
+        derivative calling the helper is differentiated again (srcad/custom_higher.py)."""
+        from .custom_higher import function_of
+        return function_of(self, location)
+
     def call(self, what, func, *args, **kwargs):
         """``func(*args, **kwargs)``; an exception becomes a RuleError naming the rule."""
         try:
@@ -80,6 +86,12 @@ def _kind_of(value) -> str:
 
 def _a(noun: str) -> str:
     return ("an " if noun[:1].lower() in "aeiou" or noun.startswith("nd") else "a ") + noun
+
+
+def _no_rule_yet(reg):
+    method = "defvjp(fwd, bwd)" if reg.kind == "custom_vjp" else "defjvp(jvp)"
+    raise RuleError(f"{reg.kind} function `{reg.display}` is differentiated, but it has no "
+                    f"rule yet", hint=f"call {reg.display}.{method} after defining it")
 
 
 def _missing(reg, which, param):
@@ -142,9 +154,7 @@ class _CustomVjp(_Helper):
     def residuals(self, args):
         reg = self.reg
         if reg.fwd is None:
-            raise RuleError(
-                f"custom_vjp function `{reg.display}` is differentiated, but it has no rule "
-                "yet", hint=f"call {reg.display}.defvjp(fwd, bwd) after defining it")
+            _no_rule_yet(reg)
         out = self.call("fwd function", reg.fwd, *args)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise RuleError(
@@ -204,9 +214,7 @@ class _CustomJvpTangent(_Helper):
     def __call__(self, t, *args):
         reg = self.reg
         if reg.jvp_fn is None:
-            raise RuleError(
-                f"custom_jvp function `{reg.display}` is differentiated, but it has no rule "
-                "yet", hint=f"call {reg.display}.defjvp(jvp) after defining it")
+            _no_rule_yet(reg)
         i = reg.positional.index(self.param)
         tangents = tuple(t if k == i else _zero_tangent(a) for k, a in enumerate(args))
         out = self.call("jvp function", reg.jvp_fn, tuple(args), tangents)

@@ -685,12 +685,190 @@ def test_a_parameter_named_y():
                       (np.array([1.5, 2.0]), -0.5), wrt=(0, 1))
 
 
+# ---------------------------------------------------------------------------------------
+# higher order: the derivative of a helper is the derivative of the user's functions
+# (srcad/custom_higher.py); closed forms and finite differences, never srcad itself
+
+
 def test_higher_order_through_a_user_rule_names_the_helper():
-    """Not supported yet (docs/guide.md says so): the error names the helper."""
+    """grad(grad(f)) differentiates the user's vjp; one srcad cannot read is an error that
+    names the rule and the helper."""
     srcad.defvjp(black_box, lambda g, ans, a, b: g * np.sin(b), None)
 
     def f(a):
-        return black_box(a, 0.5) * a
+        return black_box(a, 0.5) * a  # a**2 sin(0.5)
     assert srcad.grad(f)(2.0) == pytest.approx(2.0 * 2.0 * np.sin(0.5))
-    with pytest.raises(srcad.NoRuleError, match="black_box_vjp_a"):
+    assert srcad.grad(srcad.grad(f))(2.0) == pytest.approx(2.0 * np.sin(0.5), rel=1e-12)
+
+    class CompiledVjp:  # a C extension, say: no source
+        def __call__(self, g, ans, a, b):
+            return g * np.sin(b)
+    srcad.defvjp(black_box, CompiledVjp(), None)
+    assert srcad.grad(f)(2.0) == pytest.approx(2.0 * 2.0 * np.sin(0.5))  # first order: fine
+    with pytest.raises(srcad.NoRuleError, match=r"rule you registered for `black_box` "
+                                                r"differentiate its vjp for argument `a` "
+                                                r"\(which the helper black_box_vjp_a calls\), "
+                                                r"so it must be a Python function srcad can "
+                                                r"read: it is a CompiledVjp object") as info:
         srcad.grad(srcad.grad(f))(2.0)
+    assert "black_box_vjp_a(" in str(info.value)  # the call in the first derivative
+    assert "`def` or `lambda`" in str(info.value)
+
+
+def test_defvjp_rule_whose_vjp_is_a_ufunc_at_second_order():
+    def expo(x):
+        return np.exp(x)
+    vjp = np.frompyfunc(lambda g, ans, x: g * ans, 3, 1)  # a numpy ufunc: no source
+    srcad.defvjp(expo, vjp)
+    f = lambda x: expo(x) * x  # noqa: E731
+    assert srcad.grad(f)(1.0) == pytest.approx(2.0 * math.e)
+    with pytest.raises(srcad.NoRuleError, match=r"`expo`.*vjp for argument `x`.*\(ufunc\), "
+                                                r"which has no Python source"):
+        srcad.hvp(f)(1.0, 1.0)
+
+
+def test_defvjp_second_and_third_order():
+    srcad.defvjp(black_box, lambda g, ans, a, b: g * np.sin(b),
+                 lambda g, ans, a, b: g * a * np.cos(b))
+    a, b = np.array([0.5, -1.0]), np.array([0.3, 2.0])
+    srcad.check_grads(uses_black_box, (a, b), wrt=(0, 1), order=2)
+    # uses_black_box = sum(a**2 sin(b)**2): its Hessian in a is diag(2 sin(b)**2)
+    v = np.array([1.0, -3.0])
+    np.testing.assert_allclose(srcad.hvp(uses_black_box)(a, b, v), 2.0 * np.sin(b) ** 2 * v,
+                               rtol=1e-12)
+    np.testing.assert_allclose(srcad.hessian(uses_black_box)(a, b),
+                               np.diag(2.0 * np.sin(b) ** 2), rtol=1e-12)
+    cubic = lambda a: black_box(a, 0.5) * a ** 2  # noqa: E731  (a**3 sin(0.5))
+    third = srcad.grad(srcad.grad(srcad.grad(cubic)))(2.0)
+    assert third == pytest.approx(6.0 * np.sin(0.5), rel=1e-12)
+    # a new rule is picked up by derivatives of derivatives too
+    d2 = srcad.grad(srcad.grad(cubic))
+    assert d2(2.0) == pytest.approx(12.0 * np.sin(0.5), rel=1e-12)
+    srcad.defvjp(black_box, lambda g, ans, a, b: 2.0 * g * np.sin(b), None)  # wrong: 2 s
+    # with black_box' = 2 s (s = sin(0.5)): f' = 2 s a**2 + 2 a (a s), f'' = 4 s a + 2 s a + 4 s a
+    assert d2(2.0) == pytest.approx(20.0 * np.sin(0.5), rel=1e-12)
+
+
+def test_defvjp_on_a_numpy_function_hessian():
+    srcad.defvjp(np.i0, lambda g, ans, x: g * i1(x))  # i1 is differentiable by srcad
+    x = np.array([0.3, -0.7, 1.1])
+    srcad.check_grads(series, (x, 3), order=2)
+    # d/dx i1(z) = i0(z) - i1(z) / z; series'' = sum_k (k + 1) i1'((k + 1) x)
+    z = np.outer(np.arange(1.0, 4.0), x)
+    closed = np.sum(np.arange(1.0, 4.0)[:, None] * (special.i0(z) - special.i1(z) / z), axis=0)
+    np.testing.assert_allclose(srcad.hessian(series)(x, 3), np.diag(closed), rtol=1e-10,
+                               atol=1e-14)
+
+
+def test_defjvp_only_rule_at_second_order_by_unit_vectors():
+    """Reverse mode transposes the jvp (a loop over unit vectors): differentiable too."""
+    srcad.defjvp(helper_square, lambda dx, ans, x: 2.0 * x * dx)
+    f = lambda x: np.sum(helper_square(x) * x)  # noqa: E731  (sum x**3)
+    x = np.array([0.5, -1.5, 2.0])
+    srcad.check_grads(f, (x,), order=2)
+    np.testing.assert_allclose(srcad.hessian(f)(x), np.diag(6.0 * x), rtol=1e-12)
+    assert srcad.grad(srcad.grad(lambda x: helper_square(x) * x))(2.0) == pytest.approx(12.0)
+    text = srcad.show(srcad.grad(srcad.grad(lambda x: helper_square(x) * x)), file=False)
+    assert "def vjp_helper_square_vjp_x(" in text  # the transposition, differentiated
+
+
+def test_defvjp_only_rule_forward_over_forward_and_reverse_over_forward():
+    needs_forward()
+    srcad.defvjp(helper_square, lambda g, ans, x: 2.0 * g * x)
+    x, t = np.array([0.5, -1.5, 2.0]), np.array([1.0, 0.5, -2.0])
+    forward = srcad.jvp(lambda x: np.sum(helper_square(x) * x))
+
+    def directional(x):  # sum(3 x**2 t)
+        return forward(x, t)[1]
+    np.testing.assert_allclose(srcad.grad(directional)(x), 6.0 * x * t, rtol=1e-12)
+    _, second = srcad.jvp(directional)(x, t)
+    assert second == pytest.approx(np.sum(6.0 * x * t * t), rel=1e-12)
+    srcad.check_grads(directional, (x,))
+
+
+def test_custom_vjp_hessian_with_residuals(with_log1pexp_rule):
+    x = np.array([0.5, -1.0, 2.0])
+    s = 1.0 / (1.0 + np.exp(-x))
+    loss = lambda x: np.sum(log1pexp(x) * x)  # noqa: E731
+    # (log1pexp(x) x)'' = s(1 - s) x + 2 s
+    np.testing.assert_allclose(srcad.hessian(loss)(x), np.diag(s * (1.0 - s) * x + 2.0 * s),
+                               rtol=1e-12)
+    srcad.check_grads(loss, (x,), order=2)
+    srcad.check_grads(softplus_loop, (x, 3), order=2)
+    assert srcad.grad(srcad.grad(log1pexp))(0.0) == pytest.approx(0.25, rel=1e-12)
+    s = 1.0 / (1.0 + np.exp(-0.7))  # the third derivative: s(1 - s)(1 - 2s)
+    third = srcad.grad(srcad.grad(srcad.grad(log1pexp)))(0.7)
+    assert third == pytest.approx(s * (1.0 - s) * (1.0 - 2.0 * s), rel=1e-10)
+    assert "def jvp_log1pexp_vjp(" in srcad.show(srcad.hessian(loss), file=False)
+
+
+def test_custom_vjp_second_order_with_none_cotangents():
+    clip_gradient.defvjp(_clip_fwd, _clip_bwd)
+    f = lambda x: np.sum(clip_gradient(x * x, -1.0, 1.0) * x)  # noqa: E731
+    x = np.array([0.1, 0.4, 3.0])
+    # the adjoint of x * x is x, clipped: f' = x**2 + 2 x clip(x), f'' = 2x + 2 clip(x) + 2x [|x| < 1]
+    np.testing.assert_allclose(srcad.grad(f)(x), x ** 2 + 2.0 * x * np.clip(x, -1.0, 1.0))
+    np.testing.assert_allclose(srcad.hessian(f)(x), np.diag(
+        2.0 * x + 2.0 * np.clip(x, -1.0, 1.0) + 2.0 * x * (np.abs(x) < 1.0)), rtol=1e-12)
+    assert srcad.grad(srcad.grad(lambda x: clip_gradient(x * x, -1.0, 1.0)))(0.5) == 2.0
+
+
+def test_custom_vjp_three_arguments_at_second_order():
+    def fwd(x, w, power):
+        return scaled_sum(x, w, power), (x, w, power)
+
+    def bwd(res, g):
+        x, w, power = res
+        return g * w * power * x ** (power - 1.0), g * x ** power, None
+    scaled_sum.defvjp(fwd, bwd)
+    x, w = np.array([0.5, 1.5]), np.array([2.0, -1.0])
+    f = lambda x, w: scaled_sum(x, w) * scaled_sum(x, w, 3.0)  # noqa: E731
+    srcad.check_grads(f, (x, w), wrt=(0, 1), order=2)
+
+
+def test_custom_vjp_in_forward_mode_differentiated_again(with_log1pexp_rule):
+    needs_forward()
+    x, t = np.array([0.5, -1.0]), np.array([1.0, 3.0])
+    forward = srcad.jvp(softplus_via_helper)
+
+    def directional(x):  # sum((2 s + 1) t)
+        return forward(x, t)[1]
+    s = 1.0 / (1.0 + np.exp(-x))
+    assert directional(x) == pytest.approx(np.sum((2.0 * s + 1.0) * t))
+    np.testing.assert_allclose(srcad.grad(directional)(x), 2.0 * s * (1.0 - s) * t, rtol=1e-12)
+    srcad.check_grads(directional, (x,))
+
+
+def test_custom_jvp_hessian_forward_over_reverse():
+    smooth_abs.defjvp(_smooth_abs_jvp)
+    f = lambda x, eps: np.sum(smooth_abs(x, eps) * x)  # noqa: E731
+    x, eps = np.array([0.3, -1.2, 2.0]), 0.5
+    r = np.sqrt(x * x + eps)
+    # (x r)'' = 3x / r - x**3 / r**3
+    np.testing.assert_allclose(srcad.hessian(f)(x, eps), np.diag(3.0 * x / r - x ** 3 / r ** 3),
+                               rtol=1e-12)
+    srcad.check_grads(f, (x, eps), wrt=(0, 1), order=2)
+    # d2/deps2 sqrt(4 + eps) = -(4 + eps)**-1.5 / 4
+    d2 = srcad.grad(srcad.grad(lambda e: smooth_abs(2.0, e)))(0.5)
+    assert d2 == pytest.approx(-0.25 * 4.5 ** -1.5, rel=1e-12)
+
+
+def test_custom_jvp_in_forward_mode_differentiated_again():
+    needs_forward()
+    smooth_abs.defjvp(_smooth_abs_jvp)
+    x, t = np.array([0.3, -1.2]), np.array([1.0, 2.0])
+    forward = srcad.jvp(lambda x: np.sum(smooth_abs(x, 0.5) ** 2))  # sum(x**2 + 0.5)
+
+    def directional(x):
+        return forward(x, t)[1]
+    np.testing.assert_allclose(srcad.grad(directional)(x), 2.0 * t, rtol=1e-12)
+    assert srcad.jvp(directional)(x, t)[1] == pytest.approx(np.sum(2.0 * t * t), rel=1e-12)
+
+
+def test_custom_vjp_without_defvjp_at_second_order():
+    @srcad.custom_vjp
+    def no_rule_yet(x):
+        return x * 2.0
+    with pytest.raises(RuleError, match=r"custom_vjp function `no_rule_yet` is differentiated, "
+                                        r"but it has no rule yet"):
+        srcad.grad(srcad.grad(lambda x: no_rule_yet(x) * x))(1.0)

@@ -88,23 +88,27 @@ def _make_rule(stmt, op, job):
         op.kind = "nondiff"
         return
     from ..pipeline import transform_callee
-    kinds = {p: job.kinds.get(v.id, "unknown") for p, v in bound.arguments.items()
-             if isinstance(v, gast.Name)}
+    kinds = {p: ("container" if isinstance(v, (gast.Tuple, gast.List, gast.Dict)) else
+                 job.kinds.get(v.id, "unknown") if isinstance(v, gast.Name) else "array")
+             for p, v in bound.arguments.items()}
     kinds = {p: k for p, k in kinds.items() if k != "array"}  # scalar, container or unknown
     seed, helper = transform_callee(callee, active, job, kinds)
+    # The template names the callee's parameters arg0, arg1 ...: the callee's own names
+    # could clash with the template's (a parameter ``bx`` next to ``x``, or ``grads``).
+    safe = {p: f"arg{i}" for i, p in enumerate(bound.arguments)}
     positional_params = [_param_of(bound)(a) for a in call.args]
     parts = [p for p in positional_params if p is not None]
-    positional = ", ".join(parts)
-    keyword = ", ".join(f"{p}={p}" for p in bound.arguments if p not in parts)
+    positional = ", ".join(safe[p] for p in parts)
+    keyword = ", ".join(f"{p}={safe[p]}" for p in bound.arguments if p not in parts)
     args = ", ".join(a for a in (positional, keyword, f"{seed}={seed_value}") if a)
     vjp = [f"grads = {helper}({args})[1]"]
-    vjp += [f"b{p} += grads[{i}]" for i, p in enumerate(active)]
-    params = ", ".join(bound.arguments)
+    vjp += [f"b{safe[p]} += grads[{i}]" for i, p in enumerate(active)]
+    params = ", ".join(safe.values())
     rule = rules.make_rule(callee, params, vjp="\n".join(vjp), names=[op.display],
                            outputs=outputs, extra_globals=(helper,))
     op.kind = "rule"
     op.rule = rule
-    op.bindings = dict(bound.arguments)
+    op.bindings = {safe[p]: v for p, v in bound.arguments.items()}
     job.template_globals[helper] = helper
 
 

@@ -328,8 +328,9 @@ class _Forward:
         if not active:
             return [stmt] + [self.zero(v, stmt) for v in targets(stmt) if v in job.active]
         from ..pipeline import transform_callee
-        kinds = {p: job.kinds.get(v.id, "unknown") for p, v in bound.arguments.items()
-                 if isinstance(v, gast.Name)}
+        kinds = {p: ("container" if isinstance(v, (gast.Tuple, gast.List, gast.Dict)) else
+                     job.kinds.get(v.id, "unknown") if isinstance(v, gast.Name) else "array")
+                 for p, v in bound.arguments.items()}
         kinds = {p: k for p, k in kinds.items() if k != "array"}
         seed, helper = transform_callee(callee, active, job, kinds, mode="fwd")
         tangent_names = seed.split(",")

@@ -79,11 +79,20 @@ def discarded_pure_call(x):
     return x * 3.0
 
 
+def _unpacks(p):
+    x, e = p
+    return x * e
+
+
+def tuple_literal_to_helper(x):
+    return _unpacks((x, 2.0 * x))  # gave 3.0 instead of 4.0 * x: tuple adjoints joined
+
+
 def sum_of_broadcasting_items(x):
     return np.sum(sum([x * 0.5, np.ones((2, 3)) * x[0, 0]]) ** 2)
 
 
-CASES = [(sum_of_broadcasting_items, np.array([[0.3, 0.5, 0.7]])),
+CASES = [(sum_of_broadcasting_items, np.array([[0.3, 0.5, 0.7]])), (tuple_literal_to_helper, 1.5),
          (nested_literal, 1.0), (loop_over_rebound_name, 0.5), (or_value, 0.7),
          (done_flag, 0.5), (while_flag, 0.7), (list_into_list, 0.5), (dict_key_added, 0.5),
          (comprehension_then_update, np.array([1.0, 2.0])),

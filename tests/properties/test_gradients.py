@@ -7,7 +7,7 @@ for scalar programs.  Regression tests for bugs the properties found are at the 
 
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 import srcad
@@ -160,3 +160,18 @@ def test_local_named_unbroadcast():
     """The renaming that the helper `zeros_like` lacks works for `unbroadcast`."""
     f = make_function("def f(x, w):\n    unbroadcast = x * 2.0\n    return unbroadcast * w\n")
     assert srcad.grad(f, wrt=(0, 1))(0.5, 3.0) == (pytest.approx(6.0), pytest.approx(1.0))
+
+
+@settings(max_examples=15)
+@given(programs_with_args(array=False))
+def test_second_order_on_scalar_programs(program_args):
+    """Second derivatives (reverse-over-reverse and forward-over-reverse) against finite
+    differences of the gradient; the gradient itself is checked against finite
+    differences of the function first."""
+    program, args = program_args
+    note(program.source)
+    f = program.build()
+    with np.errstate(under="ignore", over="ignore"):
+        value = f(*program.copy_args(args))
+    assume(np.all(np.isfinite(value)) and np.max(np.abs(value)) < 1e4)
+    srcad.check_grads(f, args, wrt=tuple(range(program.n)), order=2, rtol=1e-4, atol=1e-5)
