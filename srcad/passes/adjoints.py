@@ -74,12 +74,6 @@ def check_differentiable(stmt, job):
             f"function `{job.name}`)", loc,
             hint="call a function defined at module level, or bind the closure to a global "
                  "name first")
-    if op.kind == "unknown" and (op.display or "").endswith("save_item"):
-        raise UnsupportedError(
-            f"the derivative of a function that assigns into items (`x[i] = v`) in a loop "
-            f"or more than once cannot be differentiated again yet (in function `{job.name}`)",
-            loc, hint="check second derivatives by finite differences of the first, or build "
-                      "the array without item assignment (e.g. np.stack of its rows)")
     if op.kind == "unknown":
         shown = op.display or "this call"
         raise NoRuleError(

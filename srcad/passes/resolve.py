@@ -30,6 +30,7 @@ class Op:
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     _name_bare_pops(fn.body, job)
+    fn.body = _restores_as_assignments(fn.body, job)
     local = grammar.local_names(fn)
     job.ops = {}
     for stmt in grammar.simple_statements(fn.body):
@@ -58,6 +59,45 @@ def _name_bare_pops(stmts, job) -> None:
                 and isinstance(stmt.value.func.value, gast.Name):
             target = job.namer.fresh("popped")
             stmts[i] = gast.copy_location(grammar.assign(target, stmt.value), stmt)
+
+
+def _runtime_helper(func, job):
+    """The name of the runtime helper ``func`` (a Name in generated code) calls, or None."""
+    if not isinstance(func, gast.Name):
+        return None
+    helpers = {v: k for k, v in job.template_globals.items()}
+    name = helpers.get(func.id)
+    if name is None or name not in rules.TEMPLATE_GLOBALS:
+        return None
+    obj = job.source.lookup(func.id)
+    return name if missing(obj) or obj is rules.TEMPLATE_GLOBALS[name] else None
+
+
+def _restores_as_assignments(stmts, job) -> list:
+    """In generated code, ``restore_item(x, idx, old)`` puts an item back in place: it
+    becomes ``restored = restored_item(old); x[idx] = restored``, an item assignment the
+    passes differentiate
+    (a derivative of a derivative of a function with ``x[i] = v`` in a loop)."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt.body = _restores_as_assignments(stmt.body, job)
+            stmt.orelse = _restores_as_assignments(stmt.orelse, job)
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+                and _runtime_helper(stmt.value.func, job) == "restore_item" \
+                and len(stmt.value.args) == 3 and not stmt.value.keywords \
+                and isinstance(stmt.value.args[0], gast.Name):
+            x, idx, old = stmt.value.args
+            restored = job.namer.fresh("restored")
+            value = gast.Call(func=grammar.name(job.template_globals["restored_item"]),
+                              args=[old], keywords=[])
+            target = gast.Subscript(value=grammar.name(x.id), slice=idx, ctx=gast.Store())
+            out.append(gast.copy_location(grammar.assign(restored, value), stmt))
+            out.append(gast.copy_location(gast.Assign(
+                targets=[target], value=grammar.name(restored), type_comment=None), stmt))
+            continue
+        out.append(stmt)
+    return out
 
 
 def is_setitem(stmt) -> bool:
@@ -123,6 +163,10 @@ def _classify_call(call: gast.Call, stmt, local, job) -> Op:
         what = getattr(type(obj), "__srcad_function__", None)
         if what is not None:  # a user rule's helper: differentiate what it computes
             obj = what(obj, job.source.location(stmt))  # (srcad/custom_higher.py)
+        if obj is rules.TEMPLATE_GLOBALS.get("save_item") and len(call.args) == 2:
+            # generated code saving an item before ``x[idx] = v``: a copy of ``x[idx]``
+            return Op("rule", rules.lookup(("subscript",)),
+                      {"a": call.args[0], "idx": call.args[1]}, display, obj)
         rule = rules.lookup(obj)
         if rule is not None:
             return Op("rule", rule, _bind(rule, list(call.args), call, stmt, job, display),

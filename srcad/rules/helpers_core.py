@@ -100,6 +100,9 @@ if "extremum_tangent" in HELPERS:
 _rule("copy_container", "x",
       vjp="bx += by", jvp="dy += dx",
       cases=(Case([Arr(), Arr()]), Case(Arr(3)), Case([Arr(2), Arr(2)])))
+_rule("restored_item", "old",
+      vjp="bold += by", jvp="dy += dold",
+      cases=(Case(Arr(3)), Case(Arr()), Case(Arr(2, 3))))
 _rule("copy_value", "x",
       vjp="bx += by", jvp="dy += dx",
       cases=(Case(Arr(3)), Case(Arr()), Case([Arr(), Arr()]), Case(Arr(2, 3))))

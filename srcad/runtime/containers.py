@@ -10,7 +10,8 @@ import numpy as np
 from .core import unbroadcast
 
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "extremum_tangent", "copy_container",
-           "container_zeros", "save_item", "restore_item", "zero_at", "copy_value",
+           "container_zeros", "save_item", "restore_item", "restored_item", "zero_at",
+           "copy_value",
            "ensure_rebindable", "loop_length"]
 
 
@@ -112,6 +113,17 @@ def restore_item(x, idx, old):
         del x[idx]
     else:
         x[idx] = old
+
+
+def restored_item(old):
+    """The value ``restore_item`` puts back, for a derivative of a derivative, which
+    writes ``x[idx] = restored_item(old)``: a key that did not exist cannot come back
+    that way, so it is refused."""
+    if old is _MISSING:
+        raise NotImplementedError(
+            "srcad: a derivative of a derivative of a function that adds keys to a dict "
+            "(d[k] = v for a new k) is not supported")
+    return old
 
 
 def zero_at(b, idx):

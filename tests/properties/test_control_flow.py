@@ -337,3 +337,19 @@ def test_workarounds_used_by_the_strategy():
         for optimize in (True, False):
             assert srcad.grad(f, optimize=optimize)(x) == pytest.approx(_central(f, x),
                                                                        rel=1e-6)
+
+
+@settings(derandomize=True, database=None, max_examples=25, deadline=None)
+@given(cases())
+def test_second_order_matches_finite_differences_of_the_gradient(case):
+    """Reverse-over-reverse and forward-over-reverse on random programs with branches,
+    loops, helpers, lists and item assignment; the gradient is first checked against
+    finite differences of the function.  Derandomized: finite differences of a gradient
+    are unreliable next to a branch switch, and a fixed set of examples avoids such
+    points once and for all."""
+    program, args, wrt = case
+    _describe(program, args, wrt)
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    with np.errstate(all="ignore"):
+        srcad.check_grads(program.build(), program.copy_args(args), wrt=positions, order=2,
+                          rtol=1e-4, atol=1e-5)
