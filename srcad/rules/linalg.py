@@ -1,6 +1,6 @@
 """Rules of linear algebra: dot, matmul, outer, inner, tensordot, einsum, trace, numpy.linalg.
 
-The adjoints are runtime helpers (srcad/runtime/linalg.py) because they depend on the ranks
+The adjoints are runtime helpers (srcad/runtime/linalg.py, einsum.py) because they depend on the ranks
 of the operands.  Helpers raise ``NotImplementedError`` naming any configuration they do
 not handle (the sublist form of einsum, 2-vector cross products, unknown norm orders …).
 

@@ -6,11 +6,12 @@ to generated code under its own name, and to rule templates through
 can copy their source.
 """
 
-from . import containers, core, elementwise, indexing, linalg, reductions, shapes, special
+from . import (containers, core, einsum, elementwise, indexing, linalg, reductions, shapes,
+               special)
 from . import higher, higher_core, higher_elementwise, higher_linalg, higher_reductions, higher_shapes
 
 HELPERS = {}
-for _module in (core, containers, elementwise, indexing, linalg, reductions, shapes, special,
+for _module in (core, containers, elementwise, indexing, linalg, einsum, reductions, shapes, special,
                 higher, higher_core, higher_elementwise, higher_reductions, higher_shapes,
                 higher_linalg):
     for _name in _module.__all__:

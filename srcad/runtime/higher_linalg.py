@@ -9,7 +9,8 @@ import numpy as np
 
 from .core import unbroadcast
 from .higher import _like
-from .linalg import mT, multi_dot_adjoints
+from .einsum import multi_dot_adjoints
+from .linalg import mT
 
 __all__ = [
     "vecdot_real", "solve_rhs", "solve_adjoint_a_transpose", "solve_tangent_a_dy",
@@ -185,7 +186,7 @@ def einsum_cross(g, subscripts, operands, c):
     >>> [a.tolist() for a in einsum_cross(1.0, "i,i->", (np.ones(2), np.ones(2)), (np.ones(2), np.zeros(2)))]
     [[0.0, 0.0], [1.0, 1.0]]
     """
-    from .linalg import einsum_adjoints
+    from .einsum import einsum_adjoints
     _einsum_check(subscripts)
     out = [np.zeros(np.shape(op), dtype=np.result_type(op, 1.0)) for op in operands]
     for k, ck in enumerate(c):
