@@ -226,3 +226,20 @@ def test_jvp_of_vjp_with_defaults():
 def test_derivative_of_a_hessian_is_refused_clearly():
     with pytest.raises(srcad.UnsupportedError, match="hessian"):
         srcad.grad(srcad.hessian(cubic))
+
+
+energy_and_force = srcad.value_and_grad(energy)
+
+
+def uses_value_and_grad(x):
+    value, g = energy_and_force(x)
+    return value + np.sum(g * x)
+
+
+def test_grad_of_a_function_using_value_and_grad():
+    x = np.array([0.3, 0.5, -0.2])
+    # d/dx [E(x) + g(x).x] = g + H x + g, with E = 2 sum(sin(x) x^2)
+    g = 2.0 * (np.cos(x) * x ** 2 + 2 * x * np.sin(x))
+    expected = 2 * g + cubic_hessian(x) * 2.0 @ x
+    assert np.allclose(srcad.grad(uses_value_and_grad)(x), expected, rtol=1e-10)
+    srcad.check_grads(uses_value_and_grad, (x,), order=2)
