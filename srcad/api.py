@@ -216,7 +216,7 @@ def show(f, wrt=0, mode="rev", file=None, optimize=True):
     if derivative is None:
         derivative = Derivative(f, wrt, optimize, "show", mode=mode)
     if derivative.transformed is None:
-        derivative.compile(kinds=_assumed_kinds(derivative))
+        derivative.compile()  # before the first call: every argument taken for an array
     texts, seen = [], set()
 
     def collect(d):
@@ -234,8 +234,3 @@ def show(f, wrt=0, mode="rev", file=None, optimize=True):
         print(text, end="", file=file)
     return text
 
-
-def _assumed_kinds(derivative):
-    """Before the first call nothing is known of the arguments: all are arrays, except
-    the cotangent or tangent parameter of a derivative-of-a-derivative, also an array."""
-    return frozenset()

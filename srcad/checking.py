@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import linecache
 
 import numpy as np
 
+from . import emit
 from .errors import InputError, SrcadError
 
 MAX_COORDS = 20
@@ -134,11 +134,8 @@ def _contracted(f, cotangent):
     name = f"contracted_{f.__name__}"
     text = (f"def {name}({', '.join(params)}):\n"
             f"    return np.sum(cotangent * f({', '.join(params)}))\n")
-    filename = f"<srcad check_grads {next(_CONTRACTED)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {"np": np, "f": f, "cotangent": cotangent}
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace[name]
+    return emit.compile_function(text, name, {"np": np, "f": f, "cotangent": cotangent},
+                                 f"<srcad check_grads {next(_CONTRACTED)}>")
 
 
 def _check_forward(forward, f, args, position, value, rng, rtol, atol):

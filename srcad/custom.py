@@ -41,7 +41,6 @@ import functools
 import inspect
 import itertools
 import keyword
-import linecache
 import math
 import re
 import sys
@@ -50,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import cache, rules
+from . import cache, emit, rules
 from .custom_helpers import (_a, _ArgJvp, _ArgVjp, _CustomJvpCotangent, _CustomJvpTangent,
                              _CustomVjp, _CustomVjpTangent, _short)
 from .errors import RuleError
@@ -564,12 +563,10 @@ def _custom(fn, kind):
     posonly = [p.name for p in reg.signature.parameters.values() if p.kind == p.POSITIONAL_ONLY]
     text = ", ".join(posonly + (["/"] if posonly else []) + names[len(posonly):])
     source = f"def {name}({text}):\n    return {prim_name}({', '.join(names)})\n"
-    filename = f"<srcad {kind} {reg.qualified} #{next(_COUNTER)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = {"__name__": getattr(fn, "__module__", None) or _MODULE,
                  "__builtins__": builtins, prim_name: prim}
-    exec(compile(source, filename, "exec"), namespace)
-    wrapper = namespace[name]
+    wrapper = emit.compile_function(source, name, namespace,
+                                    f"<srcad {kind} {reg.qualified} #{next(_COUNTER)}>")
     defaults = tuple(p.default for p in reg.signature.parameters.values()
                      if p.default is not p.empty)
     wrapper.__defaults__ = defaults or None

@@ -45,12 +45,11 @@ from __future__ import annotations
 import builtins
 import itertools
 import keyword
-import linecache
 import types
 
 import numpy as np
 
-from . import rules, runtime
+from . import emit, rules, runtime
 from .errors import NoRuleError, SourceError
 
 __all__ = ["function_of"]
@@ -129,10 +128,9 @@ class _Writer:
     def write(self, params: str, body: list):
         name = self.helper.__name__
         text = f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in body)
-        filename = f"<srcad rule helper {name} of {self.reg.qualified} #{next(_COUNTER)}>"
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        exec(compile(text, filename, "exec"), self.globals)
-        return self.globals[name]
+        return emit.compile_function(
+            text, name, self.globals,
+            f"<srcad rule helper {name} of {self.reg.qualified} #{next(_COUNTER)}>")
 
     def transpose(self, like: str, term) -> list:
         """``sum_k e_k * term(e_k)`` over the unit vectors ``e_k`` shaped like ``like``: the

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import linecache
 import re
 
+from . import emit
 from .errors import UnsupportedError
 
 KINDS = ("grad", "value_and_grad", "vjp", "jvp")
@@ -113,11 +113,9 @@ class Stub:
         else:
             body = f"    return {call}\n"
         text = f"def {name}({', '.join(params)}):\n{body}"
-        filename = f"<srcad {name} {next(_COUNTER)}>"
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        exec(compile(text, filename, "exec"), self.globals)
         self.text = text
-        return self.globals[name]
+        return emit.compile_function(text, name, self.globals,
+                                     f"<srcad {name} {next(_COUNTER)}>")
 
     def prepare(self, kinds) -> None:
         """Compile the inner derivative for arguments of ``kinds`` and bind it."""
@@ -136,10 +134,7 @@ class Stub:
             else:
                 seed = ", ".join(f"{t}={self.extra}[{i}]"
                                  for i, t in enumerate(self.inner.tangent_names))
-            fresh = self._write(seed)
-            self.function.__code__ = fresh.__code__
-            linecache.cache[fresh.__code__.co_filename] = linecache.cache[
-                fresh.__code__.co_filename]
+            self.function.__code__ = self._write(seed).__code__
 
     def refresh(self) -> None:
         if self.prepared is not None:

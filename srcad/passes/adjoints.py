@@ -39,6 +39,20 @@ def own_names(rule) -> tuple:
     return names
 
 
+def checked_result(fn, job) -> gast.Return:
+    """The function's ``return`` (it must have one), after refusing every operation the
+    derivative cannot handle (both modes run this before writing any code)."""
+    ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
+    if ret is None:
+        raise UnsupportedError(f"function `{job.name}` returns nothing; srcad differentiates "
+                               "its result", job.source.location(fn), hint="add a `return`")
+    for stmt in grammar.simple_statements(fn.body):
+        if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active:
+            check_differentiable(stmt, job)
+        check_bare_call(stmt, job)
+    return ret
+
+
 def check_bare_call(stmt, job):
     """``f(x)`` as a statement, with ``f`` unknown to srcad and ``x`` active: its only
     effect can be an update of ``x`` in place, which srcad cannot see.  Refuse it rather
@@ -82,12 +96,6 @@ def check_differentiable(stmt, job):
                  f"{shown} outside the differentiated function and pass the value in, or "
                  "write it with functions that have rules",
         )
-    if op.kind == "user":
-        raise UnsupportedError(
-            f"calling your own function `{op.display}` on a differentiated value is not "
-            f"supported yet (in function `{job.name}`)", loc,
-            hint="inline the helper's body for now; calls to user functions are being added",
-        )
     if op.kind == "rule" and op.rule.kind == "operator":
         for operand in op.bindings.values():
             if isinstance(operand, gast.Name) and job.kinds.get(operand.id) == "container":
@@ -113,7 +121,7 @@ class _SaveItem:
 
 class Adjoints:
     """Statement adjoints; mixed into the reverse sweep, which provides ``job``,
-    ``defined``, ``restore``, ``_overwrites`` and ``_iteration_local``."""
+    ``defined`` and ``rewind``."""
 
     @property
     def primal_of(self) -> dict:
@@ -253,13 +261,7 @@ class Adjoints:
         if stored:
             out.append(gast.copy_location(
                 gast.Expr(value=_method(xs, "append", name(stored[0]))), stmt))
-            var = stored[0]
-            if self._overwrites(stmt, var):
-                out.append(self.restore(var, stmt))
-            if var in job.active and not self._iteration_local(var):
-                bvar = job.namer.adjoint(var)
-                out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
-                self.defined.add(bvar)
+            out.extend(self.rewind(stmt, stored[0]))
         return out
 
     def _others_scalar(self, op, param) -> bool:

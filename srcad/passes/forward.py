@@ -31,21 +31,10 @@ from ..errors import NoRuleError, UnsupportedError
 from ..grammar import assign, name
 from . import aliasing, calls
 from .activity import targets
-from .adjoints import check_bare_call, check_differentiable, own_names
-
-_COMPOUND = (gast.If, gast.For, gast.While)
-
+from .adjoints import _drop_unused, _is_append, checked_result, own_names
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
-    ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
-    if ret is None:
-        raise UnsupportedError(f"function `{job.name}` returns nothing; srcad differentiates "
-                               "its result", job.source.location(fn), hint="add a `return`")
-    for stmt in grammar.simple_statements(fn.body):
-        if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active \
-                and job.ops[stmt].kind != "user":
-            check_differentiable(stmt, job)
-        check_bare_call(stmt, job)
+    ret = checked_result(fn, job)
     from ..pipeline import kinds_key
     own = calls.key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize) + (
         kinds_key(job.param_kinds), "fwd")
@@ -60,7 +49,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     body += sweep.block(fn.body[:-1])
     result = ret.value.id
     tangents = [job.namer.tangent(p) for p in job.wrt_names]
-    value = sweep.tangent_of(result, ret)
+    value = sweep.tangent_of(result)
     fn.body = body + [gast.Return(value=gast.Tuple(elts=[name(result), value], ctx=gast.Load()))]
     for t in tangents:
         fn.args.kwonlyargs.append(gast.Name(id=t, ctx=gast.Param(), annotation=None,
@@ -74,7 +63,6 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
 class _Forward:
     def __init__(self, job, fn):
         self.job = job
-        self.fn = fn
         self.helpers = job.template_globals
         self.mutated = {s.targets[0].value.id for s in grammar.simple_statements(fn.body)
                         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
@@ -82,7 +70,7 @@ class _Forward:
     def call(self, func: str, *args):
         return gast.Call(func=name(self.helpers.get(func, func)), args=list(args), keywords=[])
 
-    def tangent_of(self, var: str, origin):
+    def tangent_of(self, var: str):
         """The tangent of ``var`` as an expression: its name, or zeros if inactive."""
         if var in self.job.active:
             return name(self.job.namer.tangent(var))
@@ -353,21 +341,3 @@ def _is_fresh(value, helpers) -> bool:
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
         and value.func.id in (helpers.get("zeros_like", "zeros_like"),
                               helpers.get("copy_value", "copy_value"))
-
-
-def _is_append(stmt) -> bool:
-    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
-            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
-            and isinstance(stmt.value.func.value, gast.Name) and len(stmt.value.args) == 1)
-
-
-def _drop_unused(stmts, temps):
-    from .optimize import loaded_names
-    live, out = set(), []
-    for stmt in reversed(stmts):
-        stored = set(targets(stmt))
-        if stored and stored <= temps and not stored & live:
-            continue
-        live |= loaded_names(stmt)
-        out.append(stmt)
-    return out[::-1]

@@ -30,12 +30,11 @@ import copy
 import gast
 
 from .. import comments, grammar
-from ..errors import UnsupportedError
 from ..grammar import assign, name
 from . import aliasing
 from .activity import targets
 from .adjoints import (_HELPER_NAMES, Adjoints, _call, _is_append, _method, _popped_list, _Save,
-                       _SaveItem, check_bare_call, check_differentiable)
+                       _SaveItem, checked_result)
 from .optimize import _Liveness, loaded_names
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -52,14 +51,7 @@ _EVERY_STATEMENT = _Everything()
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
-    ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
-    if ret is None:
-        raise UnsupportedError(f"function `{job.name}` returns nothing; srcad differentiates "
-                               "its result", job.source.location(fn), hint="add a `return`")
-    for stmt in grammar.simple_statements(fn.body):
-        if isinstance(stmt, gast.Assign) and set(targets(stmt)) & job.active:
-            check_differentiable(stmt, job)
-        check_bare_call(stmt, job)
+    ret = checked_result(fn, job)
     _HELPER_NAMES.clear()
     _HELPER_NAMES.update(job.template_globals)
     aliasing.check_setitem_aliasing(fn, job)
@@ -305,12 +297,7 @@ class _Reverse(Adjoints):
                     out.append(comments.adjoint_marker(stmt, job))
                     out.extend(body)
             for var in stored:
-                if self._overwrites(stmt, var):
-                    out.append(self.restore(var, stmt))
-                    if var in job.active and not self._iteration_local(var):
-                        bvar = job.namer.adjoint(var)
-                        out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
-                        self.defined.add(bvar)
+                out.extend(self.rewind(stmt, var))
             return out
         if _is_append(stmt):
             body = self.append_adjoint(stmt)
@@ -344,6 +331,18 @@ class _Reverse(Adjoints):
         if isinstance(stmt, (gast.For, gast.While)):
             return self.adjoint_loop(stmt, in_loop)
         return []
+
+    def rewind(self, stmt, var) -> list:
+        """After the adjoint of ``stmt``, which overwrote ``var``: ``var`` gets its old
+        value back, and the old value's adjoint starts from zero."""
+        if not self._overwrites(stmt, var):
+            return []
+        out = [self.restore(var, stmt)]
+        if var in self.job.active and not self._iteration_local(var):
+            bvar = self.job.namer.adjoint(var)
+            out.append(assign(bvar, _call("zeros_like", name(var)), stmt))
+            self.defined.add(bvar)
+        return out
 
     def _iteration_local(self, var) -> bool:
         return bool(self.locals_stack) and var in self.locals_stack[-1]

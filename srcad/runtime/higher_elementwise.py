@@ -96,16 +96,7 @@ def power_dbase_dexponent(x1, x2):
     >>> round(float(power_dbase_dexponent(2.0, 3.0)), 6)
     12.317766
     """
-    x1 = np.asarray(x1)
-    if not np.issubdtype(x1.dtype, np.inexact):
-        x1 = x1.astype(np.float64)
-    zero = x1 == 0
-    safe = np.where(zero, 1.0, x1) if np.any(zero) else x1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.power(safe, x2 - 1) * (1.0 + x2 * np.log(safe))
-    if not np.any(zero):
-        return d
-    return np.where(zero, 0.0, d)
+    return power_dkbase_dexponent(x1, x2, 1)
 
 
 def sinc_second_derivative(x):

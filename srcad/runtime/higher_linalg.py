@@ -10,7 +10,7 @@ import numpy as np
 from .core import unbroadcast
 from .higher import _like
 from .einsum import multi_dot_adjoints
-from .linalg import mT
+from .linalg import mT, norm_axes
 
 __all__ = [
     "vecdot_real", "solve_rhs", "solve_adjoint_a_transpose", "solve_tangent_a_dy",
@@ -303,21 +303,8 @@ def matrix_power_second(t, v, a, n):
 def _norm_partials(x, y, ord, axis, kind):
     """(dw/dx, dw/dy, axes, kshape) for the weights ``w`` with ``norm_adjoint = g * w``:
     ``w`` is elementwise in ``x`` for the norms handled here, given the norm ``y``."""
-    x = np.asarray(x, dtype=np.result_type(x, 1.0))
-    nd = x.ndim
     what = f"the second derivative of a norm with ord={ord!r}"
-    if kind == "matrix":
-        axes, matrix = (nd - 2, nd - 1), True
-    elif axis is None:
-        axes = tuple(range(nd))
-        matrix = kind == "norm" and ord is not None and nd == 2
-        if kind == "norm" and ord is not None and nd > 2:
-            raise NotImplementedError(f"srcad: {what} on a {nd}-D array without axis")
-    else:
-        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-        axes = tuple(int(a) % nd for a in axes)
-        matrix = kind == "norm" and len(axes) == 2
-    kshape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+    x, axes, matrix, kshape = norm_axes(x, ord, axis, kind)
     yk = np.reshape(y, kshape)
     zero = yk == 0
     safe_y = np.where(zero, 1.0, yk)

@@ -250,8 +250,9 @@ def _matrix_weights(x, yk, ord, axes):
     raise NotImplementedError(f"norm adjoint: matrix norm ord={ord!r} is not supported")
 
 
-def _norm_weights(x, y, ord, axis, kind):
-    """(the derivative of the norm with respect to x, broadcastable against x; the axes)."""
+def norm_axes(x, ord, axis, kind):
+    """(x as floats, the reduced axes, whether it is a matrix norm, the shape of ``y`` with
+    those axes kept) for ``np.linalg.norm``-like reductions; see :func:`norm_adjoint`."""
     x = np.asarray(x, dtype=np.result_type(x, 1.0))
     nd = x.ndim
     if kind == "matrix":
@@ -260,14 +261,21 @@ def _norm_weights(x, y, ord, axis, kind):
         axes = tuple(range(nd))
         matrix = kind == "norm" and ord is not None and nd == 2
         if kind == "norm" and ord is not None and nd > 2:
-            raise NotImplementedError(f"norm adjoint: ord={ord!r} on a {nd}-D array needs axis")
+            raise NotImplementedError(f"srcad: norm with ord={ord!r} on a {nd}-D array needs "
+                                      "axis")
     else:
         axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
         axes = tuple(int(a) % nd for a in axes)
         matrix = kind == "norm" and len(axes) == 2
         if kind == "norm" and len(axes) > 2:
-            raise NotImplementedError(f"norm adjoint: axis={axis!r} has more than two axes")
+            raise NotImplementedError(f"srcad: norm with axis={axis!r}: more than two axes")
     kshape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+    return x, axes, matrix, kshape
+
+
+def _norm_weights(x, y, ord, axis, kind):
+    """(the derivative of the norm with respect to x, broadcastable against x; the axes)."""
+    x, axes, matrix, kshape = norm_axes(x, ord, axis, kind)
     yk = np.reshape(y, kshape)
     w = _matrix_weights(x, yk, ord, axes) if matrix else _vector_weights(x, yk, ord, axes)
     return w, axes, kshape
