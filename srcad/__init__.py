@@ -8,6 +8,7 @@
 [0.0, 0.0]
 """
 
+from .aot import generate
 from .api import grad, show, value_and_grad, vjp
 from .checking import check_grads
 from .custom import custom_jvp, custom_vjp, defjvp, defvjp, stop_gradient
@@ -20,7 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "hvp", "jacobian", "hessian", "show",
-    "check_grads", "supported_functions",
+    "generate", "check_grads", "supported_functions",
     "SrcadError", "SourceError", "UnsupportedError", "NoRuleError", "InputError",
     "RuleError", "InternalError",
     "defvjp", "defjvp", "custom_vjp", "custom_jvp", "stop_gradient",

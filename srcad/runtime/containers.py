@@ -7,6 +7,7 @@ code owns, so ``bxs.pop()`` and element updates never touch a user's value.
 
 import numpy as np
 
+from ..errors import UnsupportedError
 from .core import unbroadcast
 
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "extremum_tangent", "copy_container",
@@ -158,20 +159,12 @@ def ensure_rebindable(value, message):
     """Raise ``message`` if ``value`` is an array: ``value += ...`` would update an array
     that another name shares, where the derivative rebinds the name."""
     if isinstance(value, np.ndarray):
-        try:
-            from srcad.errors import UnsupportedError
-        except ImportError:  # a module generated ahead of time, without srcad
-            UnsupportedError = ValueError  # noqa: N806
         raise UnsupportedError(message)
 
 
 def loop_length(seq):
     """How many items ``for item in seq`` visits, for the loops srcad runs by index."""
     if isinstance(seq, dict):
-        try:
-            from srcad.errors import UnsupportedError
-        except ImportError:  # a module generated ahead of time, without srcad
-            UnsupportedError = TypeError  # noqa: N806
         raise UnsupportedError("srcad: a `for` loop over a dict directly is not supported; "
                                "loop over d.keys(), d.values() or d.items()")
     return len(seq)
