@@ -254,10 +254,10 @@ class ModuleWriter:
         ``own`` maps names already bound by the caller (generated functions calling each
         other) to their module-level names."""
         own = dict(own or {})
-        mapping = {}
+        mapping = dict(own)  # the definitions' own names too, not only references
+        user_modules = {}
         for name in global_names(text):
             if name in own:
-                mapping[name] = own[name]
                 continue
             try:
                 obj = lookup(name)
@@ -266,8 +266,40 @@ class ModuleWriter:
                                     hint="define it before generating") from None
             if obj is _BUILTIN:
                 continue
+            if isinstance(obj, types.ModuleType) and not _is_srcad(obj) and \
+                    not _library_file(getattr(obj, "__file__", None)):
+                user_modules[name] = obj  # `helpers.scale(x)` becomes `scale(x)`
+                continue
             mapping[name] = self.bind(obj, name, where)
-        self.sections[section].append(rename(text, mapping).rstrip("\n") + "\n")
+        text = rename(text, mapping)
+        for name, module in user_modules.items():
+            text = self._inline_attributes(text, name, module, where)
+        self.sections[section].append(text.rstrip("\n") + "\n")
+
+    def _inline_attributes(self, text: str, name: str, module, where: str) -> str:
+        """``text`` with each ``name.attr`` of the user's module ``module`` replaced by a
+        copy of the attribute; the module itself is imported only if used otherwise."""
+        toks = _tokens(text)
+        edits, bare = [], False
+        for i, tok in enumerate(toks):
+            if tok.type != tokenize.NAME or tok.string != name or \
+                    (i and toks[i - 1].string == "."):
+                continue
+            if i + 2 < len(toks) and toks[i + 1].string == "." and \
+                    toks[i + 2].type == tokenize.NAME and toks[i + 2].start[0] == tok.start[0] \
+                    and hasattr(module, toks[i + 2].string):
+                attr = toks[i + 2].string
+                new = self.bind(getattr(module, attr), attr, where)
+                edits.append((tok.start, toks[i + 2].end, new))
+            else:
+                bare = True
+        lines = text.splitlines(keepends=True)
+        for (row, col), (_, end), new in reversed(edits):
+            lines[row - 1] = lines[row - 1][:col] + new + lines[row - 1][end:]
+        text = "".join(lines)
+        if bare:
+            text = rename(text, {name: self._import_module(module, name)})
+        return text
 
     def bind(self, obj, name: str, where: str) -> str:
         """The module-level name under which ``obj`` (called ``name`` in code) is defined."""
@@ -281,9 +313,9 @@ class ModuleWriter:
             return self._function(obj, name, where)
         if isinstance(obj, type) and issubclass(obj, SrcadError):
             return self._error_class(obj)
-        text = literal_text(obj)
+        text = "object()" if type(obj) is object else literal_text(obj)  # a sentinel
         if text is not None:
-            key = ("constant", name, text)
+            key = ("constant", name, text) if text != "object()" else ("object", id(obj))
             if key in self.names:
                 return self.names[key]
             new = self.reserve(key, name)
@@ -371,12 +403,18 @@ class ModuleWriter:
 
     def import_blocks(self) -> list[list[str]]:
         """The imports as isort orders them: the standard library, then the others."""
-        def stdlib(line):
-            return line.split()[1].split(".")[0] in sys.stdlib_module_names
+        def group(line):
+            top = line.split()[1].split(".")[0]
+            if top in sys.stdlib_module_names:
+                return 0
+            here = os.getcwd()  # where ruff and isort look for first-party code
+            local = os.path.exists(os.path.join(here, top)) or \
+                os.path.exists(os.path.join(here, top + ".py"))
+            return 2 if local else 1
 
         blocks = []
-        for group in (True, False):
-            lines = [i for i in self.imports if stdlib(i) == group]
+        for number in (0, 1, 2):
+            lines = [i for i in self.imports if group(i) == number]
             plain = sorted((i for i in lines if i.startswith("import ")), key=str.lower)
             froms = sorted((i for i in lines if i.startswith("from ")), key=str.lower)
             if plain or froms:

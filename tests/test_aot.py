@@ -285,3 +285,102 @@ def test_show_forward_mode_from_the_command_line(capsys):
 def test_generate_refuses_a_derivative():
     with pytest.raises(srcad.SrcadError, match="derivative made by srcad"):
         srcad.generate(srcad.grad(targets.looped))
+
+
+# -- the program corpus, ahead of time -------------------------------------------------------
+
+CORPUS_RUNNER = NUMPY_ONLY.split("call = json.loads")[0].replace(
+    'spec = importlib.util.spec_from_file_location("generated", sys.argv[1])\n'
+    'module = importlib.util.module_from_spec(spec)\n'
+    'spec.loader.exec_module(module)\n', "") + """
+import pickle
+def plain(v):
+    if isinstance(v, dict):
+        return [plain(v[k]) for k in sorted(v)]
+    if isinstance(v, (tuple, list)):
+        return [plain(i) for i in v]
+    return np.asarray(v, dtype=float).tolist()
+results = []
+for path, name, args in pickle.loads(open(sys.argv[1], "rb").read()):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results.append(plain(getattr(module, name)(*args)))
+print(json.dumps(results))
+"""
+
+
+def _leaves(x, path=()):
+    if isinstance(x, dict):
+        for k in sorted(x):
+            yield from _leaves(x[k], path + (k,))
+    elif isinstance(x, (list, tuple)):
+        for i, item in enumerate(x):
+            yield from _leaves(item, path + (i,))
+    else:
+        for index in np.ndindex(np.shape(x)):
+            yield path + (index,)
+
+
+def _moved(x, path, delta):
+    if len(path) == 1:
+        value = np.array(x, dtype=float)
+        value[path[0]] += delta
+        return value if np.ndim(x) else float(value)
+    head, rest = path[0], path[1:]
+    if isinstance(x, dict):
+        return {**x, head: _moved(x[head], rest, delta)}
+    items = list(x)
+    items[head] = _moved(x[head], rest, delta)
+    return type(x)(items)
+
+
+def _flat(v):
+    if isinstance(v, (list, tuple)):
+        return [leaf for item in v for leaf in _flat(item)]
+    return np.ravel(np.asarray(v, dtype=float)).tolist()
+
+
+def _fd_gradient(fn, args, position):
+    """Central differences of ``fn`` in every leaf of argument ``position``, flattened."""
+    out = []
+    for path in _leaves(args[position]):
+        leaf = np.asarray(_get(args[position], path), dtype=float)
+        h = 1e-6 * max(1.0, abs(float(leaf)))
+        plus = list(args)
+        plus[position] = _moved(args[position], path, h)
+        minus = list(args)
+        minus[position] = _moved(args[position], path, -h)
+        out.append((fn(*plus) - fn(*minus)) / (2 * h))
+    return out
+
+
+def _get(x, path):
+    for key in path[:-1]:
+        x = x[key]
+    return np.asarray(x)[path[-1]]
+
+
+def test_program_corpus_as_generated_modules(tmp_path):
+    """Every program of the corpus, generated ahead of time and run with numpy alone."""
+    import pickle
+
+    from tests.programs.corpus import CASES
+    jobs = []
+    for i, (fn, args, wrt) in enumerate(CASES):
+        path = tmp_path / f"m{i}.py"
+        srcad.generate(fn, path, wrt=wrt, args=args)
+        jobs.append((str(path), f"grad_{fn.__name__}", args))
+    ruff_defaults(tmp_path)
+    (tmp_path / "jobs.pkl").write_bytes(pickle.dumps(jobs))
+    proc = subprocess.run([sys.executable, "-c", CORPUS_RUNNER, str(tmp_path / "jobs.pkl")],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)
+    for (fn, args, wrt), got in zip(CASES, results):
+        positions = wrt if isinstance(wrt, tuple) else (wrt,)
+        got = got if isinstance(wrt, tuple) else [got]
+        for position, g in zip(positions, got):
+            np.testing.assert_allclose(_flat(g), _fd_gradient(fn, args, position),
+                                       rtol=1e-5, atol=1e-6,
+                                       err_msg=f"{fn.__name__} wrt {position}")
