@@ -7,13 +7,18 @@ optimizer below contains no hand-written derivative.  The closed-form Hessian ap
 once, at the end, to check srcad's Hessian-vector products.
 
 Run ``python examples/newton_krylov.py [n]`` (n even, default 20).
+``SRCAD_EXAMPLE_SMALL=1 python examples/newton_krylov.py`` takes n = 6 (the test suite runs
+it that way).
 """
 
+import os
 import sys
 
 import numpy as np
 
 import srcad
+
+SMALL = os.environ.get("SRCAD_EXAMPLE_SMALL") == "1"
 
 
 def rosenbrock(x):
@@ -118,6 +123,11 @@ def main(n=20):
             worst = max(worst, diff)
     print(f"max |hvp(x, v) - H(x) @ v| against the closed-form Hessian = {worst:.3e}")
 
+    # The gradient, and the derivatives of the gradient (the Hessian, in reverse and
+    # forward mode), against central finite differences at a random point.
+    srcad.check_grads(rosenbrock, (rng.normal(size=n),), order=2)
+    print("check_grads: first and second derivatives agree with finite differences")
+
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 6 if SMALL else 20)

@@ -2,11 +2,14 @@
 descent twice: once written with numpy arrays, once with plain Python lists and loops.
 srcad differentiates both.
 
-Run ``python examples/softmax_regression.py [steps]``.  The data set and its licence are
-described in examples/data/README.md.
+Run ``python examples/softmax_regression.py [steps]`` (default 150 steps).
+``SRCAD_EXAMPLE_SMALL=1 python examples/softmax_regression.py`` takes 30 steps (the test
+suite runs it that way).  The data set and its licence are described in
+examples/data/README.md.
 """
 
 import math
+import os
 import pathlib
 import sys
 
@@ -14,6 +17,7 @@ import numpy as np
 
 import srcad
 
+SMALL = os.environ.get("SRCAD_EXAMPLE_SMALL") == "1"
 DATA = pathlib.Path(__file__).parent / "data" / "iris.csv"
 
 
@@ -104,4 +108,4 @@ def main(steps=150):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 150)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30 if SMALL else 150)
