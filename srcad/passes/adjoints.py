@@ -13,7 +13,7 @@ import copy
 import gast
 
 from .. import comments, grammar, rules, template
-from ..errors import NoRuleError, UnsupportedError
+from ..errors import InternalError, NoRuleError, UnsupportedError
 from ..grammar import assign, name
 from .activity import targets
 from .optimize import loaded_names
@@ -230,11 +230,8 @@ class Adjoints:
             return []
         bxs = self.job.namer.adjoint(xs)
         taken = _method(bxs, "pop")
-        value = call.args[0]
-        out = []
-        if isinstance(value, gast.Name) and value.id in self.job.active:
-            out.append(self.add_to(value.id, taken, stmt))
-        else:
+        out = self.contribution(call.args[0], taken, f"{xs}_item", stmt)
+        if not out:  # nothing active appended: the adjoint list still loses its item
             out.append(gast.copy_location(gast.Expr(value=taken), stmt))
         out.append(gast.copy_location(gast.Expr(value=_method(xs, "pop")), stmt))
         return out
@@ -286,17 +283,25 @@ class Adjoints:
             if operand.id in active:
                 return [self.add_to(operand.id, value, stmt)]
             return []
-        if isinstance(operand, (gast.Tuple, gast.List)):
-            hits = [(i, e) for i, e in enumerate(operand.elts)
+        if isinstance(operand, (gast.Tuple, gast.List, gast.Dict)):
+            if isinstance(operand, gast.Dict):
+                pairs = list(zip(operand.keys, operand.values))
+            else:
+                pairs = [(grammar.const(i), e) for i, e in enumerate(operand.elts)]
+            hits = [(key, e) for key, e in pairs
                     if {n.id for n in gast.walk(e) if isinstance(n, gast.Name)} & active]
             if not hits:
                 return []
             parts = self.job.namer.fresh(f"b{param}")
             out = [assign(parts, value, stmt)]
-            for i, elt in hits:
-                item = gast.Subscript(value=name(parts), slice=grammar.const(i), ctx=gast.Load())
+            for i, (key, elt) in enumerate(hits):
+                item = gast.Subscript(value=name(parts), slice=copy.deepcopy(key),
+                                      ctx=gast.Load())
                 out.extend(self.contribution(elt, item, f"{param}_{i}", stmt))
             return out
+        if any(isinstance(n, gast.Name) and n.id in active for n in gast.walk(operand)):
+            raise InternalError(f"no adjoint for a {type(operand).__name__} operand of "
+                                f"{param} (in function `{self.job.name}`)")
         return []
 
 

@@ -383,6 +383,9 @@ class _Reverse(Adjoints):
             op = job.ops.get(inner)
             if op is not None and op.kind == "pop" and _popped_list(inner) in job.active:
                 names.add(_popped_list(inner))
+            if _is_append(inner) and inner.value.func.value.id in job.active:
+                names |= loaded_names(inner.value.args[0]) & job.active
+                names.add(inner.value.func.value.id)
         if not loop:
             names -= {t for inner in grammar.simple_statements([stmt]) for t in targets(inner)}
         else:

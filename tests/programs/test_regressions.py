@@ -151,3 +151,56 @@ def copied_into(x):
 def test_refused_clearly(fn, x, words):
     with pytest.raises(srcad.UnsupportedError, match=words):
         srcad.grad(fn)(x)
+
+
+# -- appending to a list: found by the examples (both gave wrong gradients silently) ------
+
+
+def append_list_display(x):
+    out = []
+    out.append([x * 1.0, x * 2.0])  # gave 0.0: the display's items got no adjoint
+    return np.sum(np.array(out))
+
+
+def append_tuple_and_dict_displays(x):
+    out = []
+    for i in range(3):
+        out.append((x * i, x))
+        out.append({"a": x, "b": x * x})
+    s = 0.0
+    for item in out:
+        if isinstance(item, dict):
+            s = s + item["a"] * item["b"]
+        else:
+            s = s + item[0] * item[1]
+    return s  # 3 x^3 + (0 + 1 + 2) x^2
+
+
+def append_outer_name_in_loop(x):
+    out = []
+    for i in range(2):
+        out.append(x)  # gave 1.0: the adjoint of x was overwritten, not added to
+    return np.sum(np.array(out))
+
+
+def append_outer_names_squared(x, y):
+    out = []
+    z = y * 2.0
+    for i in range(3):
+        out.append(x)
+        out.append(z)
+    return np.sum(np.array(out) ** 2)  # 3 x^2 + 12 y^2
+
+
+@pytest.mark.parametrize("fn,args,expected", [
+    (append_list_display, (2.0,), (3.0,)),
+    (append_tuple_and_dict_displays, (1.5,), (9 * 1.5 ** 2 + 6 * 1.5,)),
+    (append_outer_name_in_loop, (2.0,), (2.0,)),
+    (append_outer_names_squared, (1.5, 0.7), (6 * 1.5, 24 * 0.7)),
+])
+def test_append_gradients_closed_form(fn, args, expected):
+    wrt = tuple(range(len(args)))
+    got = srcad.grad(fn, wrt=wrt)(*args)
+    assert got == pytest.approx(expected, rel=1e-12)
+    _, tangent = srcad.jvp(fn, wrt=wrt)(*args, tuple(1.0 for _ in args))
+    assert tangent == pytest.approx(sum(expected), rel=1e-12)
