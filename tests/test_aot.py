@@ -384,3 +384,12 @@ def test_program_corpus_as_generated_modules(tmp_path):
             np.testing.assert_allclose(_flat(g), _fd_gradient(fn, args, position),
                                        rtol=1e-5, atol=1e-6,
                                        err_msg=f"{fn.__name__} wrt {position}")
+
+
+def test_committed_example_module_is_fresh(monkeypatch, capsys):
+    """examples/generated/grad_springs.py is what `srcad generate` writes today."""
+    monkeypatch.chdir(ROOT)
+    assert main(["generate", "examples/models/springs.py:energy",
+                 "-o", "examples/generated/grad_springs.py", "--check"]) == 0, \
+        capsys.readouterr().err
+    ruff_defaults(ROOT / "examples" / "generated" / "grad_springs.py")

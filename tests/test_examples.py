@@ -45,7 +45,7 @@ def number(pattern: str, out: str) -> float:
 def test_there_are_examples():
     names = {p.name for p in EXAMPLES}
     assert {"quickstart.py", "softmax_regression.py", "newton_krylov.py", "mlp_iris.py",
-            "logistic_regression_scipy.py", "ode_fit.py"} <= names, names
+            "logistic_regression_scipy.py", "ode_fit.py", "aot_springs.py"} <= names, names
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -202,3 +202,13 @@ def test_ode_fit_recovers_the_parameters():
     true_misfit = number(r"fitted, (\S+) at the truth", out)
     assert fitted_misfit <= true_misfit, out  # the fit is at least as good as the truth
     assert number(r"gradient norm = (\S+)", out) < 1e-5, out
+
+
+def test_aot_springs_relaxes_the_chain_with_the_generated_gradient():
+    out = output_of("aot_springs.py")
+    at_rest = number(r"largest gradient entry at rest: (\S+)", out)
+    against_fd = number(r"against finite differences: (\S+)", out)
+    asymmetry = number(r"asymmetry of the rest shape: (\S+)", out)
+    assert at_rest < 1e-6, out
+    assert against_fd < 1e-6, out
+    assert asymmetry < 1e-9, out
