@@ -47,6 +47,8 @@ RENAMED = {}
 # Helpers without a rule, and why (a call on a differentiated value is then refused with
 # "no derivative rule", or, for the mutators, handled by the passes).
 LEFT_OUT = {
+    "add_at": "updates its first argument in place; srcad/passes/inplace.py uses it only in "
+              "derivatives that are not differentiated again",
     "save_item": "pushes a copy of x[idx] on the tape; differentiating it needs the matching "
                  "restore_item, which mutates its argument: for the passes to handle",
     "restore_item": "mutates its argument (x[idx] = old): a rule cannot express it",

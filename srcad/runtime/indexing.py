@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["unindex"]
+__all__ = ["unindex", "add_at"]
 
 
 def _is_basic(idx):
@@ -40,3 +40,24 @@ def unindex(g, x, idx):
     else:
         np.add.at(out, idx, g)
     return out
+
+
+def add_at(b, g, x, idx):
+    """``b + unindex(g, x, idx)``, computed by adding ``g`` to ``b[idx]`` in place.
+
+    Generated code calls it only where ``b`` is an array nothing else refers to (see
+    srcad/passes/inplace.py); anything else (a number, a read-only or differently shaped
+    array, a dtype the sum would change) gets the plain sum.
+
+    >>> b = np.zeros(3)
+    >>> add_at(b, 2.0, b, 1).tolist()
+    [0.0, 2.0, 0.0]
+    """
+    if not (isinstance(b, np.ndarray) and b.flags.writeable and b.shape == np.shape(x)
+            and np.result_type(b, g) == b.dtype) or isinstance(x, (list, tuple, dict)):
+        return b + unindex(g, x, idx)
+    if _is_basic(idx):
+        b[idx] = b[idx] + g  # assignment, not +=: g may carry leading axes of length 1
+    else:
+        np.add.at(b, idx, g)
+    return b
