@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import os
 import re
+import sys
 import tempfile
 
 from .derivative import Derivative
@@ -211,7 +212,10 @@ def _assemble(writer, f, wrt, mode, main, sources, command) -> str:
         lines.append(f"#   {_origin(fn)}  {hashlib.sha256(text.encode()).hexdigest()}")
     what = {"rev": "gradient", "value_and_grad": "value and gradient",
             "fwd": "forward-mode derivative (jvp)"}[mode]
-    lines.append(f'"""The {what} of `{f.__name__}`, written by srcad: needs numpy only."""')
+    needs = sorted({line.split()[1].split(".")[0] for block in writer.import_blocks()
+                    for line in block} - set(sys.stdlib_module_names) - {"numpy"})
+    needs = "numpy only" if not needs else "numpy and " + ", ".join(needs)
+    lines.append(f'"""The {what} of `{f.__name__}`, written by srcad: needs {needs}."""')
     out = "\n".join(lines) + "\n"
     for block in writer.import_blocks():
         out += "\n" + "\n".join(block) + "\n"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import pathlib
 import sys
 
@@ -60,6 +61,8 @@ def load_target(target: str):
             del sys.modules[name]
             raise SrcadError(f"importing {where} failed: {type(exc).__name__}: {exc}") from None
     else:
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())  # as `python -m` would: modules in this folder
         try:
             module = importlib.import_module(where)
         except (Exception, SystemExit) as exc:

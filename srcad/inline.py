@@ -105,6 +105,12 @@ def literal_text(value) -> str | None:
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
         text = repr(value)
         return text if _roundtrips(text, value) else None
+    if isinstance(value, type):  # int, np.ndarray: in isinstance checks
+        if getattr(builtins, value.__name__, None) is value:
+            return value.__name__
+        if getattr(np, value.__name__, None) is value:
+            return f"np.{value.__name__}"
+        return None
     if isinstance(value, np.generic) and value.ndim == 0 and isinstance(value, numbers.Number):
         return f"np.{type(value).__name__}({value.item()!r})"
     if isinstance(value, (tuple, list)):
@@ -147,8 +153,9 @@ def _is_srcad(obj) -> bool:
     return module == "srcad" or module.startswith("srcad.")
 
 
-def function_source(fn, short_docstring: bool = False) -> str:
-    """The dedented source of ``fn``, its docstring cut to one paragraph if asked."""
+def function_source(fn, short_docstring: bool = False, strip_decorators=False) -> str:
+    """The dedented source of ``fn``, its docstring cut to one paragraph if asked, without
+    its decorators if asked (srcad's own: ``@srcad.custom_vjp``)."""
     try:
         text = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
@@ -157,7 +164,12 @@ def function_source(fn, short_docstring: bool = False) -> str:
                             hint="define it in a .py file") from None
     tree = ast.parse(text)
     node = tree.body[0]
-    if node.decorator_list:
+    if node.decorator_list and strip_decorators:
+        first = node.lineno if hasattr(node, "lineno") else 1
+        text = "".join(text.splitlines(keepends=True)[first - 1:])
+        tree = ast.parse(text)
+        node = tree.body[0]
+    elif node.decorator_list:
         raise GenerateError(f"`{fn.__qualname__}` is decorated; a generated module cannot "
                             "copy it", hint="call an undecorated function")
     if short_docstring and ast.get_docstring(node, clean=False):
@@ -309,6 +321,8 @@ class ModuleWriter:
         if isinstance(obj, _Helper):
             from .custom_higher import function_of
             obj = function_of(obj)
+        if getattr(obj, "__srcad_custom__", None) is not None:  # @custom_vjp, @custom_jvp
+            return self._function(obj.fun, name, where, strip_decorators=True)
         if isinstance(obj, types.FunctionType):
             return self._function(obj, name, where)
         if isinstance(obj, type) and issubclass(obj, SrcadError):
@@ -341,7 +355,7 @@ class ModuleWriter:
             self.imports[f"import {top} as {new}"] = None
         return new
 
-    def _function(self, fn, name: str, where: str) -> str:
+    def _function(self, fn, name: str, where: str, strip_decorators=False) -> str:
         key = ("object", id(fn))
         if key in self.names:
             return self.names[key]
@@ -350,7 +364,8 @@ class ModuleWriter:
             return self._import_from(fn, name, where)
         new = self.reserve(key, fn.__name__ if fn.__name__.isidentifier() else name)
         self.keep.append(fn)
-        text = function_source(fn, short_docstring=srcad_own)
+        text = function_source(fn, short_docstring=srcad_own,
+                               strip_decorators=strip_decorators)
         extra = {}
         if srcad_own:
             text, extra = strip_srcad_imports(text, fn)

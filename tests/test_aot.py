@@ -393,3 +393,46 @@ def test_committed_example_module_is_fresh(monkeypatch, capsys):
                  "-o", "examples/generated/grad_springs.py", "--check"]) == 0, \
         capsys.readouterr().err
     ruff_defaults(ROOT / "examples" / "generated" / "grad_springs.py")
+
+
+def test_custom_vjp_function_is_copied_without_its_decorator(tmp_path):
+    source = tmp_path / "clipped.py"
+    source.write_text(textwrap.dedent("""
+        import numpy as np
+        import srcad
+
+        @srcad.custom_vjp
+        def clip_gradient(x):
+            return x * 1.0
+
+        def clip_fwd(x):
+            return x * 1.0, None
+
+        def clip_bwd(res, g):
+            return (np.clip(g, -1.0, 1.0),)
+
+        clip_gradient.defvjp(clip_fwd, clip_bwd)
+
+        def loss(x):
+            return np.sum(5.0 * clip_gradient(x) ** 2)
+    """))
+    out = tmp_path / "g.py"
+    proc = subprocess.run([sys.executable, "-m", "srcad.cli", "generate", f"{source}:loss",
+                           "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "@srcad" not in out.read_text()
+    ruff_defaults(out)
+    x = np.array([0.05, 0.5, -0.3])
+    got = run_numpy_only(out, "grad_loss", [x])
+    np.testing.assert_allclose(got, np.clip(10.0 * x, -1.0, 1.0), rtol=1e-12)  # the rule's
+
+
+def test_console_script_finds_a_module_in_the_current_directory(tmp_path):
+    (tmp_path / "localmodel.py").write_text("import numpy as np\n\ndef f(x):\n"
+                                            "    return np.sum(x ** 3)\n")
+    script = pathlib.Path(sys.executable).parent / "srcad"
+    proc = subprocess.run([str(script), "generate", "localmodel:f", "-o", "g.py"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    got = run_numpy_only(tmp_path / "g.py", "grad_f", [X3])
+    np.testing.assert_allclose(got, 3 * X3 ** 2, rtol=1e-12)
