@@ -156,6 +156,15 @@ def _is_srcad(obj) -> bool:
 def function_source(fn, short_docstring: bool = False, strip_decorators=False) -> str:
     """The dedented source of ``fn``, its docstring cut to one paragraph if asked, without
     its decorators if asked (srcad's own: ``@srcad.custom_vjp``)."""
+    if fn.__code__.co_name == "<lambda>":  # written as `def lambda_(...): return ...`
+        from .emit import to_source
+        from .source import get_source
+        try:
+            return to_source(get_source(fn).tree)
+        except SrcadError:
+            raise GenerateError(f"the source of a lambda ({fn.__code__.co_filename}, line "
+                                f"{fn.__code__.co_firstlineno}) cannot be read",
+                                hint="define it with `def` in a .py file") from None
     try:
         text = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
@@ -369,11 +378,11 @@ class ModuleWriter:
         extra = {}
         if srcad_own:
             text, extra = strip_srcad_imports(text, fn)
-        defined = fn.__name__
+        defined = "lambda_" if fn.__code__.co_name == "<lambda>" else fn.__name__
         self.add("runtime" if srcad_own else "user", text, _lookup_in(fn, extra),
                  f"`{fn.__qualname__}`", own={defined: new})
         if not srcad_own:
-            self.sources.append((fn, inspect.getsource(fn)))
+            self.sources.append((fn, text))
         return new
 
     def _error_class(self, cls) -> str:

@@ -436,3 +436,26 @@ def test_console_script_finds_a_module_in_the_current_directory(tmp_path):
     assert proc.returncode == 0, proc.stderr
     got = run_numpy_only(tmp_path / "g.py", "grad_f", [X3])
     np.testing.assert_allclose(got, 3 * X3 ** 2, rtol=1e-12)
+
+
+def test_rule_given_as_a_lambda_is_written_as_a_def(tmp_path):
+    source = tmp_path / "lam.py"
+    source.write_text(textwrap.dedent("""
+        import numpy as np
+        import srcad
+
+        def cube(x):
+            return x ** 3
+
+        srcad.defvjp(cube, lambda g, ans, x: g * 3.0 * x ** 2)
+
+        def loss(x):
+            return np.sum(cube(x) * 2.0)
+    """))
+    out = tmp_path / "g.py"
+    proc = subprocess.run([sys.executable, "-m", "srcad.cli", "generate", f"{source}:loss",
+                           "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    ruff_defaults(out)
+    got = run_numpy_only(out, "grad_loss", [X3])
+    np.testing.assert_allclose(got, 6.0 * X3 ** 2, rtol=1e-12)
