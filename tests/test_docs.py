@@ -1,11 +1,14 @@
-"""The documentation runs: docstring examples, the examples in docs/*.md, docs/rules.md.
+"""The documentation runs: docstring examples, the examples in docs/*.md, the generated
+pages, the site.
 
 * Every ``>>>`` example in the public modules' docstrings is run with doctest.
 * Every ``>>>`` example inside a fenced ```python block of ``docs/*.md`` and README.md is
   run too, file by file with shared globals, so the guide cannot drift from the code.  A
   blank line inside a block's expected output counts as part of the output (doctest would
   otherwise end the output there), so generated code can be shown as it prints.
-* ``docs/rules.md`` must be what ``python -m srcad.docgen`` writes from the rules table.
+* ``docs/rules.md`` and the generated sections of ``docs/how-it-works.md`` must be what
+  ``python -m srcad.docgen`` writes.
+* ``mkdocs build --strict`` builds the site without a warning (broken links included).
 """
 
 import doctest
@@ -21,7 +24,7 @@ import pytest
 
 import srcad
 import srcad.runtime
-from srcad import docgen, rules
+from srcad import docgen, pipeline, rules
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -103,14 +106,14 @@ def test_markdown_examples(path):
 
 
 def test_the_guide_has_examples():
-    for name in ("guide.md", "subset.md", "errors.md"):
+    for name in ("index.md", "guide.md", "subset.md", "errors.md", "higher-order.md"):
         text = doctest_text((ROOT / "docs" / name).read_text(encoding="utf-8"))
         assert doctest.DocTestParser().get_examples(text), f"docs/{name} runs no example"
 
 
 def test_rules_page_is_up_to_date():
-    proc = subprocess.run([sys.executable, "-m", "srcad.docgen", "--check"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "srcad.docgen", "--check", "--only", "rules"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, (
         "docs/rules.md does not match the rules table in srcad/rules/.\n"
         "Regenerate it with:  python -m srcad.docgen   (then commit docs/rules.md)\n"
@@ -129,11 +132,62 @@ def test_rules_page_names_every_rule_and_nondiff_function():
 def test_docgen_check_reports_a_stale_file(tmp_path):
     stale = tmp_path / "rules.md"
     stale.write_text("# Derivative rules\n\nold\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "srcad.docgen", "--check", "--output",
-                           str(stale)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "srcad.docgen", "--check", "--only", "rules",
+                           "--output", str(stale)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "python -m srcad.docgen" in proc.stderr
     assert stale.read_text(encoding="utf-8") == "# Derivative rules\n\nold\n"
-    proc = subprocess.run([sys.executable, "-m", "srcad.docgen", "--output", str(stale)],
+    proc = subprocess.run([sys.executable, "-m", "srcad.docgen", "--only", "rules",
+                           "--output", str(stale)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and stale.read_text(encoding="utf-8").startswith("# Deriv")
+
+
+def test_how_it_works_page_is_up_to_date():
+    proc = subprocess.run([sys.executable, "-m", "srcad.docgen", "--check", "--only",
+                           "walkthrough"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (
+        "the generated sections of docs/how-it-works.md do not match what the compiler does "
+        "with docs/walkthrough.py.\n"
+        "Regenerate them with:  python -m srcad.docgen   (then read the page's prose again: "
+        "it describes the generated code, and commit docs/how-it-works.md)\n"
+        f"{proc.stdout}{proc.stderr}")
+
+
+def test_how_it_works_shows_every_step():
+    text = (ROOT / "docs" / "how-it-works.md").read_text(encoding="utf-8")
+    sections = docgen.walkthrough_sections()
+    for step in pipeline.MODES["rev"]:
+        assert f"<!-- generated:{step.name} -->" in text, f"how-it-works.md lacks {step.name}"
+        assert step.name in sections
+
+
+def test_walkthrough_check_reports_a_stale_page(tmp_path):
+    page = (ROOT / "docs" / "how-it-works.md").read_text(encoding="utf-8")
+    stale = tmp_path / "how-it-works.md"
+    stale.write_text(page.replace("# --- after anf", "# --- after anf (old)"), encoding="utf-8")
+    command = [sys.executable, "-m", "srcad.docgen", "--only", "walkthrough", "--walkthrough",
+               str(stale)]
+    proc = subprocess.run(command + ["--check"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 1 and "python -m srcad.docgen" in proc.stderr
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert stale.read_text(encoding="utf-8") == page
+
+
+def test_walkthrough_sections_must_match_the_markers():
+    with pytest.raises(ValueError, match="missing"):
+        docgen.render_walkthrough("# How it works\n", {"anf": "code\n"})
+    with pytest.raises(ValueError, match="not generated"):
+        docgen.render_walkthrough("<!-- generated:nope -->\nx\n<!-- /generated -->\n", {})
+
+
+def test_site_builds_strictly(tmp_path):
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("material")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
+                           str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}{proc.stderr}"
