@@ -199,6 +199,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     impure = {stmt for stmt, op in getattr(job, "ops", {}).items() if op.kind in ("unknown", "user")}
     fn.body = fold_zero_starts(fn.body)
     fn.body = dce(fn.body, impure)
+    from . import saves
+    fn.body = saves.run(fn.body, getattr(job, "stack_name", None), impure)
     propagate_copies(fn)
     fn.body = tidy_all(fn.body)
     return fn

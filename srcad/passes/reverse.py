@@ -72,6 +72,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     sweep.prune_saves(adjoint)
     primal, adjoint = sweep.apply_saves(primal), sweep.apply_saves(adjoint)
     prologue = sweep.prologue(fn)
+    job.stack_name = sweep.stack  # for the clean-up of saves nothing reads (saves.py)
     value = result_name
     if result_name in sweep.pushed or result_name in sweep.items_saved:
         value = job.namer.fresh(f"{result_name}_value")
