@@ -74,10 +74,10 @@ def vjp_energy(free, btotal_plus__t3=1.0):
         bnodes_i = _t2_grads[0]
         bnodes_i_plus_1 = _t2_grads[1]
         _t2 = stack.pop()
-        bnodes = bnodes + unindex(bnodes_i_plus_1, nodes, i_plus_1)
+        bnodes = add_at(bnodes, bnodes_i_plus_1, nodes, i_plus_1)
         nodes_i_plus_1 = stack.pop()
         i_plus_1 = stack.pop()
-        bnodes = bnodes + unindex(bnodes_i, nodes, i)
+        bnodes = add_at(bnodes, bnodes_i, nodes, i)
         nodes_i = stack.pop()
     # adjoint of line 25: nodes = np.vstack([np.array(LEFT), free, np.array(RIGHT)])
     btup = unvstack(bnodes, [array_LEFT, free, array_RIGHT])
@@ -239,6 +239,18 @@ def zeros_like(x):
     if isinstance(x, (list, tuple, dict)):
         return container_zeros(x)
     return np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
+
+
+def add_at(b, g, x, idx):
+    """``b + unindex(g, x, idx)``, computed by adding ``g`` to ``b[idx]`` in place."""
+    if not (isinstance(b, np.ndarray) and b.flags.writeable and b.shape == np.shape(x)
+            and np.result_type(b, g) == b.dtype) or isinstance(x, (list, tuple, dict)):
+        return b + unindex(g, x, idx)
+    if _is_basic(idx):
+        b[idx] = b[idx] + g  # assignment, not +=: g may carry leading axes of length 1
+    else:
+        np.add.at(b, idx, g)
+    return b
 
 
 def _check_sequence(arrays, what):

@@ -202,5 +202,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     from . import saves
     fn.body = saves.run(fn.body, getattr(job, "stack_name", None), impure)
     propagate_copies(fn)
+    from . import inplace
+    inplace.run(fn, job)
     fn.body = tidy_all(fn.body)
     return fn

@@ -31,6 +31,7 @@ class Op:
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     _name_bare_pops(fn.body, job)
     fn.body = _restores_as_assignments(fn.body, job)
+    fn.body = _in_place_as_sums(fn.body, job)
     local = grammar.local_names(fn)
     job.ops = {}
     for stmt in grammar.simple_statements(fn.body):
@@ -96,6 +97,28 @@ def _restores_as_assignments(stmts, job) -> list:
             out.append(gast.copy_location(gast.Assign(
                 targets=[target], value=grammar.name(restored), type_comment=None), stmt))
             continue
+        out.append(stmt)
+    return out
+
+
+def _in_place_as_sums(stmts, job) -> list:
+    """In generated code, ``b = add_at(b, g, x, idx)`` updates ``b`` in place (see
+    passes/inplace.py); differentiated again it is the sum it computes:
+    ``t = unindex(g, x, idx); b = b + t``, which a later sweep may save and restore."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt.body = _in_place_as_sums(stmt.body, job)
+            stmt.orelse = _in_place_as_sums(stmt.orelse, job)
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
+                and _runtime_helper(stmt.value.func, job) == "add_at" \
+                and len(stmt.value.args) == 4 and not stmt.value.keywords:
+            b, g, x, idx = stmt.value.args
+            scattered = job.namer.fresh("scattered")
+            value = gast.Call(func=grammar.name(job.template_globals["unindex"]),
+                              args=[g, x, idx], keywords=[])
+            out.append(gast.copy_location(grammar.assign(scattered, value), stmt))
+            stmt.value = gast.BinOp(left=b, op=gast.Add(), right=grammar.name(scattered))
         out.append(stmt)
     return out
 

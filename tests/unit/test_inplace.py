@@ -189,3 +189,53 @@ def _same(a, b) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return a == b
     return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+# -- in the pipeline ------------------------------------------------------------------------
+
+
+def rosenbrock_loop(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s = s + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def test_item_adjoints_in_a_loop_are_added_in_place():
+    import srcad
+    text = srcad.show(rosenbrock_loop, file=False)
+    assert "add_at(bx, " in text and "unindex(" not in text
+    x = np.array([-0.5, 0.3, 1.2, 0.8])
+    expected = np.zeros(4)  # the closed form
+    expected[:-1] += -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2.0 * (1.0 - x[:-1])
+    expected[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+    np.testing.assert_allclose(srcad.grad(rosenbrock_loop)(x), expected, rtol=1e-12)
+
+
+def test_derivatives_of_in_place_code_differentiate_the_sum():
+    """hvp differentiates the generated gradient again: add_at is read as the sum."""
+    import srcad
+    x = np.array([-0.5, 0.3, 1.2, 0.8])
+    v = np.array([1.0, -2.0, 0.5, 3.0])
+    hessian = np.zeros((4, 4))  # the closed form
+    for i in range(3):
+        hessian[i, i] += 1200.0 * x[i] ** 2 - 400.0 * x[i + 1] + 2.0
+        hessian[i, i + 1] += -400.0 * x[i]
+        hessian[i + 1, i] += -400.0 * x[i]
+        hessian[i + 1, i + 1] += 200.0
+    np.testing.assert_allclose(srcad.hvp(rosenbrock_loop)(x, v), hessian @ v, rtol=1e-12)
+    np.testing.assert_allclose(srcad.hessian(rosenbrock_loop)(x), hessian, rtol=1e-12)
+    np.testing.assert_allclose(srcad.grad(gradient_along)(x, v), hessian @ v, rtol=1e-10)
+
+
+def gradient_along(x, v):
+    """<grad f(x), v>, whose gradient (reverse over reverse) is H v."""
+    return np.sum(GRADIENT(x) * v)
+
+
+def _gradient():
+    import srcad
+    return srcad.grad(rosenbrock_loop)
+
+
+GRADIENT = _gradient()
