@@ -197,6 +197,8 @@ def _is_zeros(value) -> bool:
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     impure = {stmt for stmt, op in getattr(job, "ops", {}).items() if op.kind in ("unknown", "user")}
+    from . import fold
+    fold.run(fn, job)
     fn.body = fold_zero_starts(fn.body)
     fn.body = dce(fn.body, impure)
     from . import saves
