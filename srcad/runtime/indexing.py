@@ -42,6 +42,10 @@ def unindex(g, x, idx):
     return out
 
 
+_FLOAT64 = np.dtype(np.float64)
+_REAL_NUMBERS = (float, int, np.float64)
+
+
 def add_at(b, g, x, idx):
     """``b + unindex(g, x, idx)``, computed by adding ``g`` to ``b[idx]`` in place.
 
@@ -53,6 +57,11 @@ def add_at(b, g, x, idx):
     >>> add_at(b, 2.0, b, 1).tolist()
     [0.0, 2.0, 0.0]
     """
+    if type(b) is np.ndarray and b.dtype == _FLOAT64 and type(g) in _REAL_NUMBERS \
+            and type(idx) is int and b.ndim == 1 and b.flags.writeable \
+            and type(x) is np.ndarray and x.shape == b.shape:
+        b[idx] += g  # the common case, a number into a vector: kept fast
+        return b
     if not (isinstance(b, np.ndarray) and b.flags.writeable and b.shape == np.shape(x)
             and np.result_type(b, g) == b.dtype) or isinstance(x, (list, tuple, dict)):
         return b + unindex(g, x, idx)

@@ -10,6 +10,7 @@ import types
 
 import gast
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +126,12 @@ def test_add_at_falls_back_when_it_cannot_update():
     b = np.zeros(3)
     assert runtime.add_at(b, g, b, np.array([0, 0])) is b and b.tolist() == [2.0, 0.0, 0.0]
     assert runtime.add_at(0.0, 2.0, 0.0, ()) == 2.0
+    vector = np.zeros(3)  # the fast path: a number into a vector, in place
+    assert runtime.add_at(vector, np.float64(1.5), vector, -1) is vector
+    assert vector.tolist() == [0.0, 0.0, 1.5]
+    other = np.zeros(4)  # not the shape of x: the sum, as unindex would broadcast it
+    with pytest.raises(ValueError):
+        runtime.add_at(other, 1.0, np.zeros(3), 0)
 
 
 # -- property: the pass never changes a value ------------------------------------------------
