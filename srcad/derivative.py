@@ -17,7 +17,7 @@ import numpy as np
 
 from . import cache, pipeline, stubs
 from .errors import InputError, InternalError, SourceError, UnsupportedError
-from .source import check_function, get_source
+from .source import check_function
 
 
 def _parameters(f):
@@ -145,10 +145,9 @@ class Derivative:
         transformed = cache.get(code, key)
         if transformed is not None and not self._bound_ok(transformed):
             transformed = None
-        if transformed is None:
-            source = get_source(self.target)
-            transformed = pipeline.transform(
-                source, [n for _, n, _ in self.wrt], self.single, self.optimize, dict(kinds),
+        if transformed is None:  # transform, or compile the text from the disk cache
+            transformed = pipeline.transform_function(
+                self.target, [n for _, n, _ in self.wrt], self.single, self.optimize, kinds,
                 is_callee=self.callee, mode=self.mode)
             cache.put(code, key, transformed)
         ns = {"__builtins__": builtins, **transformed.helpers}

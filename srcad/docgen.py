@@ -90,6 +90,15 @@ def _names_registered_by(module) -> set[str]:
         module.__dict__.update(saved_globals)
 
 
+def _with_optional_rules() -> None:
+    """The list covers the rules of optional libraries too: load them if installed."""
+    try:
+        import scipy.special  # noqa: F401
+    except ImportError:
+        return
+    rules.load_optional()
+
+
 def group_rules() -> list[tuple[str, str, list]]:
     """``[(module name, summary, [Rule, ...]), ...]`` covering every rule once.
 
@@ -97,6 +106,7 @@ def group_rules() -> list[tuple[str, str, list]]:
     import order) whose execution registers one of the rule's names.  Rules registered
     elsewhere (user rules) come last, under ``other``.
     """
+    _with_optional_rules()
     table = [rule for rule in _unique(rules.RULES.values()) if not _internal(rule)]
     modules = _rules_modules()
     summaries = {m.__name__: _summary(m) for m in modules}

@@ -111,6 +111,8 @@ def literal_text(value) -> str | None:
         if getattr(np, value.__name__, None) is value:
             return f"np.{value.__name__}"
         return None
+    if isinstance(value, np.dtype) and value.names is None and value.kind in "biufc":
+        return f"np.dtype({value.name!r})"
     if isinstance(value, np.generic) and value.ndim == 0 and isinstance(value, numbers.Number):
         return f"np.{type(value).__name__}({value.item()!r})"
     if isinstance(value, (tuple, list)):

@@ -17,6 +17,7 @@ import gast
 
 from . import emit, rules
 from .errors import InternalError, SrcadError
+from .grammar import dotted
 from .naming import Namer
 from .passes import (activity, anf, calls, control, desugar, fence, forward, kinds, resolve,
                      reverse, ssa)
@@ -92,6 +93,10 @@ class Transformed:
     defaults: dict = field(default_factory=dict)  # name in code -> where the value is
     filename: str = ""
     code: object = None
+    # For the disk cache (diskcache.py), which stores objects by name:
+    base: str = ""  # the pseudo-filename without <> and #n
+    helper_keys: dict = field(default_factory=dict)  # name in code -> TEMPLATE_GLOBALS key
+    call_paths: tuple[str, ...] = ()  # dotted names of the calls the passes resolved
 
 
 def _free_names(tree: gast.FunctionDef) -> list[str]:
@@ -189,12 +194,41 @@ def _unique_filename(base: str, text: str) -> str:
         n += 1
 
 
+def compile_generated(base: str, text: str):
+    """Compile generated ``text`` under a pseudo-filename from ``base``, registered in
+    ``linecache``; return the filename and the module's code object."""
+    filename = _unique_filename(base, text)
+    code = compile(ast.parse(text), filename, "exec")
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    return filename, code
+
+
+def transform_function(fn, wrt_names, single_wrt=True, optimize=True, kinds=frozenset(),
+                       is_callee=False, mode="rev") -> Transformed:
+    """:func:`transform` of the function ``fn``, or its text from the disk cache (not
+    under ``SRCAD_DUMP``, which asks to see the steps run)."""
+    from . import diskcache
+    from .source import get_source
+    options = {"wrt": list(wrt_names), "single": single_wrt, "optimize": optimize,
+               "kinds": sorted([p, k] for p, k in kinds), "callee": is_callee, "mode": mode}
+    ticket = None if os.environ.get("SRCAD_DUMP") else diskcache.ticket(fn, options)
+    if ticket is not None:
+        found = diskcache.load(ticket)
+        if found is not None:
+            return found
+    source = ticket.source if ticket is not None else get_source(fn)
+    transformed = transform(source, list(wrt_names), single_wrt, optimize, dict(kinds),
+                            is_callee=is_callee, mode=mode)
+    if ticket is not None:
+        diskcache.save(ticket, transformed)
+    return transformed
+
+
 def transform_callee(callee, wrt_names, job, param_kinds=None, mode="rev"):
     """The seed name of ``callee``'s derivative for ``wrt_names`` and its name in the code.
 
     In forward mode the "seed" is the comma-separated names of the tangent parameters."""
     from . import cache
-    from .source import get_source
     prefix = "vjp" if mode == "rev" else "jvp"
     helper = job.namer.fresh(f"{prefix}_{callee.__name__}")
     kinds = kinds_key(param_kinds)
@@ -213,8 +247,8 @@ def transform_callee(callee, wrt_names, job, param_kinds=None, mode="rev"):
         cache_key = (f"{mode}-callee", tuple(wrt_names), False, job.optimize, kinds)
         transformed = cache.get(callee.__code__, cache_key)
         if transformed is None:
-            transformed = transform(get_source(callee), wrt_names, False, job.optimize,
-                                    dict(kinds), is_callee=True, mode=mode)
+            transformed = transform_function(callee, wrt_names, False, job.optimize, kinds,
+                                             is_callee=True, mode=mode)
             cache.put(callee.__code__, cache_key, transformed)
         seed = transformed.seed_name
     job.callees.append((helper, callee, tuple(wrt_names), kinds))
@@ -244,21 +278,23 @@ def transform(source: Source, wrt_names, single_wrt=True, optimize=True,
     text = emit.to_source(fn)
     free = tuple(_free_names(source.tree))
     bound = {}
+    paths = []
     for stmt, op in job.ops.items():
         if op.obj is not None and not isinstance(op.obj, tuple):
             value = getattr(stmt.value, "func", None)
-            from .grammar import dotted
             parts = dotted(value) if value is not None else None
+            if parts:
+                paths.append(".".join(parts))
             if parts and parts[0] in free:
                 obj = source.lookup(parts[0])
                 if not missing(obj):
                     bound[parts[0]] = obj
-    helpers = {job.template_globals[k]: v for k, v in rules.TEMPLATE_GLOBALS.items()}
+    keys = {job.template_globals[k]: k for k in rules.TEMPLATE_GLOBALS}
     for helper, *_ in job.callees:
-        helpers.pop(helper, None)
-    filename = _unique_filename(f"srcad {fn.name} of {source.filename}:{source.tree.lineno}",
-                                text)
-    code = compile(ast.parse(text), filename, "exec")
-    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+        keys.pop(helper, None)
+    helpers = {name: rules.TEMPLATE_GLOBALS[k] for name, k in keys.items()}
+    base = f"srcad {fn.name} of {source.filename}:{source.tree.lineno}"
+    filename, code = compile_generated(base, text)
     return Transformed(text, fn.name, job.seed_name, free, bound, helpers, list(job.callees),
-                       dict(job.defaults), filename, code)
+                       dict(job.defaults), filename, code, base=base, helper_keys=keys,
+                       call_paths=tuple(dict.fromkeys(paths)))

@@ -115,3 +115,25 @@ def test_supported_functions_spelling():
     names = srcad.supported_functions()
     assert "numpy.sin" in names and "math.sin" in names and "numpy.sum" in names
     assert names == sorted(names)
+
+
+def test_import_srcad_does_not_import_scipy_but_its_rules_follow_scipy(tmp_path):
+    """scipy's rules are registered once the user's code has imported scipy.special."""
+    import subprocess
+    import sys
+    (tmp_path / "expit_user.py").write_text(
+        "import numpy as np\nimport scipy.special\n\n\ndef f(x):\n"
+        "    return np.sum(scipy.special.expit(x))\n")
+    script = (
+        "import sys, srcad\n"
+        "assert 'scipy' not in sys.modules, 'import srcad imported scipy'\n"
+        "import numpy as np\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import expit_user\n"
+        "g = srcad.grad(expit_user.f)(np.array([0.0, 1.0]))\n"
+        "s = 1 / (1 + np.exp(-np.array([0.0, 1.0])))\n"
+        "assert np.allclose(g, s * (1 - s), rtol=1e-12), g\n"
+        "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr

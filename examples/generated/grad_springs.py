@@ -13,6 +13,8 @@ REST_LENGTH = 0.2
 STIFFNESS = 40.0
 MASS = 0.05
 GRAVITY = 9.81
+_FLOAT64 = np.dtype('float64')
+_REAL_NUMBERS = (float, int, np.float64)
 
 
 def grad_energy(free):
@@ -243,6 +245,11 @@ def zeros_like(x):
 
 def add_at(b, g, x, idx):
     """``b + unindex(g, x, idx)``, computed by adding ``g`` to ``b[idx]`` in place."""
+    if type(b) is np.ndarray and b.dtype == _FLOAT64 and type(g) in _REAL_NUMBERS \
+            and type(idx) is int and b.ndim == 1 and b.flags.writeable \
+            and type(x) is np.ndarray and x.shape == b.shape:
+        b[idx] += g  # the common case, a number into a vector: kept fast
+        return b
     if not (isinstance(b, np.ndarray) and b.flags.writeable and b.shape == np.shape(x)
             and np.result_type(b, g) == b.dtype) or isinstance(x, (list, tuple, dict)):
         return b + unindex(g, x, idx)

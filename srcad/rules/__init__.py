@@ -274,7 +274,20 @@ def _describe_key(key) -> str:
     return f"{module}.{getattr(key, '__qualname__', getattr(key, '__name__', repr(key)))}".lstrip(".")
 
 
+def load_optional() -> None:
+    """Register the rules of optional libraries the process has imported (scipy.special):
+    ``import srcad`` does not import scipy, which takes longer than srcad itself."""
+    global _SPECIAL_LOADED
+    if not _SPECIAL_LOADED and "scipy.special" in sys.modules:
+        _SPECIAL_LOADED = True
+        from . import special  # noqa: F401
+
+
+_SPECIAL_LOADED = False
+
+
 def lookup(key) -> Rule | None:
+    load_optional()
     try:
         return RULES.get(key)
     except TypeError:  # unhashable callable
@@ -282,6 +295,7 @@ def lookup(key) -> Rule | None:
 
 
 def is_nondiff(key) -> bool:
+    load_optional()
     try:
         return key in NONDIFF
     except TypeError:
@@ -294,6 +308,7 @@ def supported_functions() -> list[str]:
     The rules of srcad's own runtime helpers (``srcad.runtime.*``, for differentiating
     generated code again) are internal and not listed.
     """
+    load_optional()
     names = set()
     for rule in RULES.values():
         names.update(n for n in rule.names if not n.startswith("srcad.runtime."))
@@ -301,4 +316,5 @@ def supported_functions() -> list[str]:
 
 
 # The table itself: importing these modules registers their rules.
-from . import operators, elementwise, reductions, linalg, shapes, nondiff, pybuiltins, special, runtime_rules  # noqa: E402,F401,E501
+from . import operators, elementwise, reductions, linalg, shapes, nondiff, pybuiltins, runtime_rules  # noqa: E402,F401,E501
+load_optional()
