@@ -76,14 +76,34 @@ class Rule:
     names: list[str]  # fully qualified names, e.g. ["numpy.abs", "numpy.absolute"]
     signature: inspect.Signature
     outputs: tuple[str, ...]  # ("y",) or the names of a tuple result
-    vjp: list = field(default_factory=list)
-    jvp: list = field(default_factory=list)
     vjp_text: str = ""
     jvp_text: str = ""
     cases: tuple = ()
     tol: float = 1e-6
     kind: str = "function"  # function | method | attr | operator | subscript
     module: str = ""  # the module that registered the rule (srcad.rules.elementwise, ...)
+    extra_globals: tuple = ()
+    _parsed: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def vjp(self) -> list:
+        """The vjp template's statements (parsed and checked at first use)."""
+        return self._template("vjp")
+
+    @property
+    def jvp(self) -> list:
+        """The jvp template's statements (parsed and checked at first use)."""
+        return self._template("jvp")
+
+    def _template(self, which: str) -> list:
+        stmts = self._parsed.get(which)
+        if stmts is None:
+            text = self.vjp_text if which == "vjp" else self.jvp_text
+            stmts = template.parse(text) if text.strip() else []
+            _check_template(stmts, self.names[0], list(self.signature.parameters),
+                            self.outputs, which, self.extra_globals)
+            self._parsed[which] = stmts
+        return stmts
 
     @property
     def elementwise(self) -> bool:
@@ -214,9 +234,10 @@ def defrule(target, params: str, *, vjp: str, jvp: str = "", outputs: str = "y",
         kind = key[0] if isinstance(key, tuple) else "function"
         if key in _OPERATOR_NAMES:
             kind = "operator"
+    caller = sys._getframe(1).f_globals.get("__name__", "")
     rule = make_rule(key, params, vjp=vjp, jvp=jvp, outputs=outputs, cases=cases, tol=tol,
-                     names=names, kind=kind)
-    rule.module = sys._getframe(1).f_globals.get("__name__", "")
+                     names=names, kind=kind, lazy=caller.startswith(__name__ + "."))
+    rule.module = caller
     for k in [key, *extra_keys]:
         if k in RULES and RULES[k] is not rule:
             RULES[k].names.extend(n for n in names if n not in RULES[k].names)
@@ -226,19 +247,20 @@ def defrule(target, params: str, *, vjp: str, jvp: str = "", outputs: str = "y",
 
 
 def make_rule(key, params: str, *, vjp: str, jvp: str = "", outputs: str = "y", cases=(),
-              tol: float = 1e-6, names=None, kind: str = "function", extra_globals=()) -> Rule:
-    """A checked :class:`Rule`, not registered in the table (``defrule`` registers)."""
+              tol: float = 1e-6, names=None, kind: str = "function", extra_globals=(),
+              lazy: bool = False) -> Rule:
+    """A checked :class:`Rule`, not registered in the table (``defrule`` registers).
+
+    ``lazy``: parse and check the templates at first use (srcad's own table, so that
+    ``import srcad`` does not parse hundreds of templates)."""
     signature = _signature(params)
     out_names = tuple(outputs.split())
     names = list(names or [_describe_key(key)])
-    vjp_stmts = template.parse(vjp) if vjp.strip() else []
-    jvp_stmts = template.parse(jvp) if jvp.strip() else []
-    _check_template(vjp_stmts, names[0], list(signature.parameters), out_names, "vjp",
-                    extra_globals)
-    _check_template(jvp_stmts, names[0], list(signature.parameters), out_names, "jvp",
-                    extra_globals)
-    return Rule(key, names, signature, out_names, vjp_stmts, jvp_stmts, vjp, jvp,
-                tuple(cases), tol, kind)
+    rule = Rule(key, names, signature, out_names, vjp, jvp, tuple(cases), tol, kind,
+                extra_globals=tuple(extra_globals))
+    if not lazy:  # a user's rule: its mistakes are reported when it is registered
+        rule.vjp, rule.jvp  # noqa: B018
+    return rule
 
 
 def defnondiff(*targets, why: str = "") -> None:

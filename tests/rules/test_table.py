@@ -53,3 +53,9 @@ def test_rules_and_nondiff_do_not_overlap():
 def test_malformed_rules_are_refused_at_registration(vjp):
     with pytest.raises(RuleError):
         rules.defrule(lambda x: x, "x", vjp=vjp, names=["tests.bad"])
+
+
+def test_every_template_of_the_table_parses_and_checks():
+    """srcad's own rules are parsed at first use (a fast import): parse them all here."""
+    for rule in rules.RULES.values():
+        assert isinstance(rule.vjp, list) and isinstance(rule.jvp, list), rule.name
