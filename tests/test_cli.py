@@ -42,3 +42,24 @@ def test_console_script_runs():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "def vjp_f" in proc.stdout
+
+
+def test_cache_info_and_clear(tmp_path, monkeypatch, capsys):
+    import numpy as np
+
+    import srcad
+    from tests.cli_target import energy
+    monkeypatch.setenv("SRCAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("SRCAD_CACHE", raising=False)
+    srcad.cache.clear()
+    w, x = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    assert srcad.grad(energy)(w, x) == pytest.approx(2 * w * x * x)  # the closed form
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert f"dir: {tmp_path}" in out and "enabled: True" in out
+    entries = int(out.split("entries: ")[1].split()[0])
+    assert entries >= 1
+    assert main(["cache", "clear"]) == 0
+    assert f"removed {entries} entr" in capsys.readouterr().out
+    assert main(["cache", "info"]) == 0
+    assert "entries: 0" in capsys.readouterr().out
