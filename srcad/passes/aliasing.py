@@ -18,11 +18,7 @@ from .. import grammar
 from ..errors import UnsupportedError
 from .activity import targets
 from .optimize import loaded_names
-
-_VIEWS = {"reshape", "transpose", "swapaxes", "moveaxis", "ravel", "squeeze", "expand_dims",
-          "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "flip",
-          "fliplr", "flipud", "real", "imag", "T", "rot90", "view", "asarray"}
-
+from .sharing import VIEWS, Sharing, callee_name
 
 def _read_after(fn, var, stmt, exclude=None) -> bool:
     """Whether ``var`` may be read after ``stmt`` runs (anywhere, if ``stmt`` is in a loop)."""
@@ -38,66 +34,70 @@ def _read_after(fn, var, stmt, exclude=None) -> bool:
     return False
 
 
-def check_setitem_aliasing(fn, job):
-    """Refuse ``x[i] = v`` where ``x`` may share memory with another value that is read
-    after the update, since srcad tracks the two separately: a silently wrong derivative
-    would follow.  A helper may not update its parameters at all (its caller would not see
-    the change the way Python shows it)."""
+def check_setitem_aliasing(fn, job, direct_only=False) -> dict:
+    """Refuse an update in place (``x[i] = v``, ``xs.append(v)``, ``xs.pop()``) when
+    another name that may share the value, or hold it, is read after the update: srcad
+    tracks the two separately, and a silently wrong derivative would follow.  A helper may
+    not update its parameters at all (its caller would not see the change the way Python
+    shows it).  ``direct_only`` (forward mode) lets containers holding the value be read:
+    their tangents hold the very tangent the update changes."""
     from .resolve import is_setitem
-    mutated = {}
+    updates = {}
     for s in grammar.simple_statements(fn.body):
+        op = job.ops.get(s)
         if is_setitem(s):
-            mutated.setdefault(s.targets[0].value.id, s)
-        elif isinstance(s, gast.Expr) and job.ops.get(s) is not None \
-                and job.ops[s].kind == "append":
-            mutated.setdefault(s.value.func.value.id, s)
-    if not mutated:
-        return
+            updates[s] = s.targets[0].value.id
+        elif op is not None and op.kind in ("append", "pop"):
+            updates[s] = s.value.func.value.id
+    if not updates:
+        return {}
     if job.is_callee:
-        params = set(grammar.params(fn)) & set(mutated)
+        params = set(grammar.params(fn)) & set(updates.values())
         if params:
             var = sorted(params)[0]
+            first = next(s for s, name in updates.items() if name == var)
             raise UnsupportedError(
                 f"the helper `{job.name}` changes its argument `{var}` in place, which "
                 f"srcad does not follow into the caller (in function `{job.name}`)",
-                job.source.location(mutated[var]),
+                job.source.location(first),
                 hint=f"copy it first (`{var} = {var}.copy()`) and return the new value")
-    for stmt in grammar.simple_statements(fn.body):
-        op = job.ops.get(stmt)
-        if op is None or is_setitem(stmt) or any(stmt is m for m in mutated.values()):
-            continue
-        stored = targets(stmt)
-        reason = other = var = None
-        if set(stored) & set(mutated) and isinstance(stmt, gast.Assign):
-            var = sorted(set(stored) & set(mutated))[0]
-            value = stmt.value
-            rule_name = op.rule.name.rsplit(".", 1)[-1] if op.rule is not None else ""
-            if op.kind == "copy":
-                other = op.bindings["x"].id
-                reason = f"it is another name for `{other}`"
-            elif isinstance(value, (gast.Subscript, gast.Attribute)) or rule_name in _VIEWS:
-                other = next((n.id for n in gast.walk(value) if isinstance(n, gast.Name)
-                              and n.id in job.kinds), None)
-                reason = "it may be a view into another array"
-            elif op.kind == "user":
-                reason = "it is the result of a function that may return one of its arguments"
-        if reason is None and op.kind in ("copy", "container", "append"):
-            sources = stmt.value.args if op.kind == "append" else [stmt.value]
-            shared = {n.id for s in sources for n in gast.walk(s)
-                      if isinstance(n, gast.Name)} & set(mutated)
-            if shared:
-                var = sorted(shared)[0]
-                other = stored[0] if stored else None
-                reason = f"`{var}` is also stored elsewhere (line {stmt.lineno})"
-        if reason is None:
-            continue
-        if other is not None and not _read_after(fn, other, mutated[var], exclude=stmt):
-            continue  # nobody looks at the other name once the update happened
-        raise UnsupportedError(
-            f"assigning into `{var}` is not supported here: {reason} (in function "
-            f"`{job.name}`)", job.source.location(mutated[var]),
-            hint=f"make a copy first, e.g. `{var} = {var}.copy()`, so that the update "
-                 "changes one value only")
+    if (job.source.filename or "").startswith("<srcad "):
+        # srcad's own first-order code, differentiated again: its updates (tape saves and
+        # restores, adjoint lists) were checked as the user's program at first order.
+        return {}
+    numbers = Sharing(fn, job, updates, direct_only, elements_as_numbers=True)
+    found = numbers.first_stale_read()
+    if found is None:
+        if not numbers.element_reads:
+            return {}
+        found = Sharing(fn, job, updates, direct_only).first_stale_read()
+        if found is None:
+            return {}
+        # Right if every ``z[i]`` is a number: check at run time that ``z`` is 1-D.
+        update, other, read = found
+        var = updates[update]
+        return {stmt: ("ensure_element", base, (
+            f"{job.source.location(stmt)}: `{base}[...]` is a row of an array with more "
+            f"than one axis, which sees the later update of `{var}` "
+            f"({job.source.location(update)}): srcad does not follow that; copy the row "
+            f"(`{base}[...].copy()`)")) for stmt, base in numbers.element_reads.items()}
+    update, other, read = found
+    var = updates[update]
+    view = "it may be a view into another array; " if _bound_to_view(fn, var) else ""
+    line = f", line {read.lineno}" if getattr(read, "lineno", None) else ""
+    raise UnsupportedError(
+        f"assigning into `{var}` is not supported here: {view}`{other}` may share its "
+        f"memory, or hold it, and is read after the update{line} (in function "
+        f"`{job.name}`)", job.source.location(update),
+        hint=f"make a copy first, e.g. `{var} = {var}.copy()`, so that the update "
+             "changes one value only")
+
+
+def _bound_to_view(fn, var) -> bool:
+    return any(isinstance(s, gast.Assign) and var in targets(s) and (
+        isinstance(s.value, (gast.Subscript, gast.Attribute))
+        or (isinstance(s.value, gast.Call) and callee_name(s.value) in VIEWS))
+        for s in grammar.simple_statements(fn.body))
 
 
 def check_augmented_aliasing(fn, job) -> dict:
@@ -129,7 +129,7 @@ def check_augmented_aliasing(fn, job) -> dict:
                 f"which srcad does not follow into the caller (in function `{job.name}`)",
                 job.source.location(updated[var]),
                 hint=f"write `{var} = {var} + ...` to make a new array")
-            guards[updated[var]] = (var, str(error))
+            guards[updated[var]] = ("ensure_rebindable", var, str(error))
     if not updated:
         return guards
     for stmt in grammar.simple_statements(fn.body):
@@ -160,5 +160,5 @@ def check_augmented_aliasing(fn, job) -> dict:
                      f"`{var} = {var}.copy()`")
             # Numbers are rebound by ``+=`` as srcad computes it; only an array is a
             # problem, and whether ``var`` holds one is known when the code runs.
-            guards[updated[var]] = (var, str(error))
+            guards[updated[var]] = ("ensure_rebindable", var, str(error))
     return guards

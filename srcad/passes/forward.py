@@ -39,8 +39,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     own = calls.key_of(job.source.fn, job.wrt_names, job.single_wrt, job.optimize) + (
         kinds_key(job.param_kinds), "fwd")
     calls.IN_PROGRESS[own] = ",".join(job.namer.tangent(p) for p in job.wrt_names)
-    aliasing.check_setitem_aliasing(fn, job)
-    job.guards = aliasing.check_augmented_aliasing(fn, job)
+    job.guards = {**aliasing.check_setitem_aliasing(fn, job, direct_only=True),
+                  **aliasing.check_augmented_aliasing(fn, job)}
     sweep = _Forward(job, fn)
     # A parameter outside ``wrt`` that is later assigned an active value (``y *= x``)
     # starts with a zero tangent.
@@ -117,8 +117,8 @@ class _Forward:
         out = []
         guard = job.guards.get(stmt)
         if guard is not None:
-            check = gast.Expr(value=self.call("ensure_rebindable", name(stmt.value.left.id),
-                                              grammar.const(guard[1])))
+            helper, var, message = guard
+            check = gast.Expr(value=self.call(helper, name(var), grammar.const(message)))
             out.append(gast.copy_location(check, stmt))
         op = job.ops.get(stmt)
         if op is not None and op.kind == "setitem":

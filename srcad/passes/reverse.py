@@ -54,8 +54,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     ret = checked_result(fn, job)
     _HELPER_NAMES.clear()
     _HELPER_NAMES.update(job.template_globals)
-    aliasing.check_setitem_aliasing(fn, job)
-    job.guards = aliasing.check_augmented_aliasing(fn, job)
+    job.guards = {**aliasing.check_setitem_aliasing(fn, job),
+                  **aliasing.check_augmented_aliasing(fn, job)}
     sweep = _Reverse(job, fn)
     result_name = ret.value.id
     seed = job.namer.adjoint(result_name)
@@ -196,9 +196,8 @@ class _Reverse(Adjoints):
     def primal(self, stmt, in_loop, loop):
         guard = self.job.guards.get(stmt)
         if guard is not None:
-            var, message = guard
-            check = gast.Expr(value=_call("ensure_rebindable", name(stmt.value.left.id),
-                                          grammar.const(message)))
+            helper, var, message = guard
+            check = gast.Expr(value=_call(helper, name(var), grammar.const(message)))
             return [gast.copy_location(check, stmt)] + self._primal(stmt, in_loop, loop)
         return self._primal(stmt, in_loop, loop)
 

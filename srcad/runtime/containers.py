@@ -13,7 +13,7 @@ from .core import unbroadcast
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "extremum_tangent", "copy_container",
            "container_zeros", "save_item", "restore_item", "restored_item", "zero_at",
            "copy_value",
-           "ensure_rebindable", "loop_length"]
+           "ensure_rebindable", "ensure_element", "loop_length"]
 
 
 def add(a, b):
@@ -159,6 +159,13 @@ def ensure_rebindable(value, message):
     """Raise ``message`` if ``value`` is an array: ``value += ...`` would update an array
     that another name shares, where the derivative rebinds the name."""
     if isinstance(value, np.ndarray):
+        raise UnsupportedError(message)
+
+
+def ensure_element(base, message):
+    """Raise ``message`` if ``base`` has more than one axis: ``base[i]`` is then a view that
+    sees later updates of ``base``, where srcad took it for a number of its own."""
+    if isinstance(base, np.ndarray) and base.ndim > 1:
         raise UnsupportedError(message)
 
 
