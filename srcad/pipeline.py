@@ -70,6 +70,7 @@ class Job:
     param_kinds: dict = field(default_factory=dict)  # parameter -> scalar|array|container
     kinds: dict = field(default_factory=dict)
     augmented: set = field(default_factory=set)  # (line, column, name) of each ``name += v``
+    augmented_items: set = field(default_factory=set)  # the same for ``name[k] += v``
     guards: dict = field(default_factory=dict)  # statement -> run-time check before it
     is_callee: bool = False  # generated for a call inside another derivative
 

@@ -242,6 +242,8 @@ def _lower(stmt, job):
         return []  # docstring or a bare constant
     if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
         import copy as _copy
+        if isinstance(stmt.target.value, gast.Name):
+            job.augmented_items.add((stmt.lineno, stmt.col_offset, stmt.target.value.id))
         read = _copy.deepcopy(stmt.target)
         for node in gast.walk(read):
             if hasattr(node, "ctx") and isinstance(node.ctx, gast.Store):

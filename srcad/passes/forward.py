@@ -66,6 +66,9 @@ class _Forward:
         self.helpers = job.template_globals
         self.mutated = {s.targets[0].value.id for s in grammar.simple_statements(fn.body)
                         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
+        # A tangent must share memory only where its primal does: when items may be written
+        # here, or by the caller of a helper, ``y = z.copy()`` gets a tangent of its own
+        self.separate = bool(self.mutated) or job.is_callee
 
     def call(self, func: str, *args):
         return gast.Call(func=name(self.helpers.get(func, func)), args=list(args), keywords=[])
@@ -118,7 +121,8 @@ class _Forward:
         guard = job.guards.get(stmt)
         if guard is not None:
             helper, var, message = guard
-            check = gast.Expr(value=self.call(helper, name(var), grammar.const(message)))
+            names = [name(v) for v in (var if isinstance(var, tuple) else (var,))]
+            check = gast.Expr(value=self.call(helper, *names, grammar.const(message)))
             out.append(gast.copy_location(check, stmt))
         op = job.ops.get(stmt)
         if op is not None and op.kind == "setitem":
@@ -224,6 +228,9 @@ class _Forward:
                          else self.call("add", total, part))
             if rule.elementwise and self._may_broadcast(op, active_params, total):
                 total = self.call("broadcast_like", total, name(var))
+            if self.separate and isinstance(total, gast.Name):
+                # ``y = z.copy()``, ``y = z + c``: a new array whose tangent would be ``dz``
+                total = self.call("copy_value", total)
             out.append(self.define(var, total, stmt))
         temp_names = {mapping[t] for t in template.assigned_names(rule.jvp)}
         return _drop_unused(temps + out, temp_names)

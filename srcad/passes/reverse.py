@@ -197,7 +197,8 @@ class _Reverse(Adjoints):
         guard = self.job.guards.get(stmt)
         if guard is not None:
             helper, var, message = guard
-            check = gast.Expr(value=_call(helper, name(var), grammar.const(message)))
+            names = [name(v) for v in (var if isinstance(var, tuple) else (var,))]
+            check = gast.Expr(value=_call(helper, *names, grammar.const(message)))
             return [gast.copy_location(check, stmt)] + self._primal(stmt, in_loop, loop)
         return self._primal(stmt, in_loop, loop)
 

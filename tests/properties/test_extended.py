@@ -26,7 +26,9 @@ E. a float list item replaced by an array or a list: InternalError / TypeError;
 F. ``ys[0] += v`` / ``d["a"] += v`` on a shared array, ``r += v`` on a loop variable over a
    list, ``z += v`` in a loop after ``ys.append(z)``: wrong derivative in both modes;
 G. (fixed) an array written by item, rebound to a float, then put into a list display of
-   a loop that rebinds it: the item write was refused.
+   a loop that rebinds it: the item write was refused;
+H. (fixed) forward mode gave ``y = z.copy()`` (``z + 1.0``, a helper returning a copy) the
+   tangent of ``z`` itself, so an item write to ``z`` changed ``y``'s tangent too.
 """
 
 from __future__ import annotations
@@ -219,6 +221,48 @@ def test_array_written_after_being_stored_is_refused_in_reverse_mode(name):
     source, _ = ALIASES[name]
     with pytest.raises(srcad.UnsupportedError, match="assigning into `[bz]` is not supported"):
         srcad.grad(make_function(source))(X)
+
+
+# -- H: the copy the refusal suggests.  Forward mode gave the copy the tangent of the
+# original (``dz_copy = dz``), so a later item write to ``z`` changed the copy's tangent
+# too: 6.8 where the derivative is 6.4, silently.  Each program below is written both ways:
+# the original is written by item after the copy is made, or the copy is.
+
+COPIES = {
+    "method": "y = z.copy()",
+    "function": "y = np.copy(z)",
+    "plus_constant": "y = z + 1.0",
+    "astype": "y = z.astype(np.float64)",
+    "helper": "y = duplicate(z)",
+    "helper_list": "y = duplicate_in_list(z)[0]",
+    "appended": "ys = []\n    ys.append(z.copy())\n    y = ys[0]",
+    "dict": "d = {'a': z.copy()}\n    y = d['a']",
+}
+
+
+@pytest.mark.parametrize("written", ["original", "copy"])
+@pytest.mark.parametrize("name", sorted(COPIES))
+def test_item_write_after_a_copy(name, written):
+    source = f"""\
+def duplicate(a):
+    return a.copy()
+
+
+def duplicate_in_list(a):
+    return [a.copy(), 2.0 * a]
+
+
+def f(x):
+    z = np.ones(3) * x
+    {COPIES[name]}
+    {"z" if written == "original" else "y"}[0] = x * x
+    return 2.0 * np.sum(y) + np.sum(z)
+"""
+    # the written array sums to x^2 + 2 x, the other to 3 x (+ 3, for ``z + 1.0``)
+    expected = (2 * X + 2) + 2 * 3 if written == "original" else 2 * (2 * X + 2) + 3
+    f = make_function(source)
+    assert srcad.grad(f)(X) == pytest.approx(expected, rel=1e-12)
+    assert srcad.jvp(f)(X, 1.0)[1] == pytest.approx(expected, rel=1e-12)
 
 
 # -- B: a list that is read, then appended to, and never read again: the adjoint of the
