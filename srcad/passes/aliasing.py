@@ -86,8 +86,9 @@ def check_setitem_aliasing(fn, job, direct_only=False) -> dict:
     view = "it may be a view into another array; " if _bound_to_view(fn, var) else ""
     line = f", line {read.lineno}" if getattr(read, "lineno", None) else ""
     raise UnsupportedError(
-        f"assigning into `{var}` is not supported here: {view}`{other}` may share its "
-        f"memory, or hold it, and is read after the update{line} (in function "
+        f"assigning into `{var}` is not supported here: {view}"
+        f"{_sharer(job, other, 'may share its memory, or hold it,')} and is read after the "
+        f"update{line} (in function "
         f"`{job.name}`)", job.source.location(update),
         hint=f"make a copy first, e.g. `{var} = {var}.copy()`, so that the update "
              "changes one value only")
@@ -108,8 +109,6 @@ def check_augmented_aliasing(fn, job) -> dict:
     spots = {(line, col): var for line, col, var in job.augmented}
     updated, guards = {}, {}
 
-    def version_of(name, var) -> bool:  # ``a`` or its single-assignment versions ``a_2``
-        return name == var or re.fullmatch(rf"{re.escape(var)}_\d+", name) is not None
     def read_after(var, stmt) -> bool:
         return _read_after(fn, var, stmt)
 
@@ -118,8 +117,8 @@ def check_augmented_aliasing(fn, job) -> dict:
         var = spots.get((getattr(stmt, "lineno", None), getattr(stmt, "col_offset", None)))
         if var is not None and isinstance(value, gast.BinOp) \
                 and isinstance(value.left, gast.Name) and not is_setitem(stmt) \
-                and version_of(value.left.id, var) and targets(stmt) \
-                and version_of(targets(stmt)[0], var) \
+                and _version_of(value.left.id, var) and targets(stmt) \
+                and _version_of(targets(stmt)[0], var) \
                 and job.kinds.get(value.left.id) != "scalar":
             updated[value.left.id] = stmt
     if job.is_callee:
@@ -162,3 +161,105 @@ def check_augmented_aliasing(fn, job) -> dict:
             # problem, and whether ``var`` holds one is known when the code runs.
             guards[updated[var]] = ("ensure_rebindable", var, str(error))
     return guards
+
+
+def check_inplace_augmented(fn, job) -> dict:
+    """``a += v`` and ``xs[k] += v`` change an array in place (Python calls ``__iadd__``),
+    where srcad computes a new array and rebinds the name or the slot.  The two agree unless
+    another name, or a container, that may share the array is read afterwards: then the
+    statement gets a run-time guard that raises if the value is an array (a number is
+    rebound either way).  ``xs[k] += v`` on an array that the same container also holds in
+    another slot (``xs = [z, z]``) is caught at run time too."""
+    if (job.source.filename or "").startswith("<srcad "):
+        return {}
+    from .resolve import is_setitem
+    names = {(line, col): var for line, col, var in job.augmented}
+    items = {(line, col): var for line, col, var in job.augmented_items}
+    stmts = list(grammar.simple_statements(fn.body))
+    found = {}  # update statement -> (changed name, container or None, name to show)
+    for i, stmt in enumerate(stmts):
+        spot = (getattr(stmt, "lineno", None), getattr(stmt, "col_offset", None))
+        value = getattr(stmt, "value", None)
+        if spot in names and isinstance(stmt, gast.Assign) and not is_setitem(stmt) \
+                and _version_of(targets(stmt)[0], names[spot]):
+            # ``z = z + v``, or ``t = z + v; z = t``
+            update = stmt if isinstance(value, gast.BinOp) else _defining_binop(
+                stmts[:i], value)
+            if update is None or not isinstance(update.value.left, gast.Name) \
+                    or not _version_of(update.value.left.id, names[spot]):
+                continue
+            changed, container, shown = update.value.left.id, None, names[spot]
+        elif spot in items and is_setitem(stmt) \
+                and stmt.targets[0].value.id == items[spot] \
+                and job.kinds.get(items[spot]) not in ("array", "scalar"):
+            container = items[spot]
+            update = _defining_binop(stmts[:i], stmt.value)
+            if update is None:
+                raise UnsupportedError(
+                    f"srcad cannot follow `{container}[...] += ...` here (in function "
+                    f"`{job.name}`)", job.source.location(stmt),
+                    hint=f"write `{container}[...] = {container}[...] + ...`")
+            changed, shown = update.value.left.id, f"{container}[...]"
+        else:
+            continue
+        if job.kinds.get(changed) != "scalar":
+            found[update] = (changed, container, shown)
+    guards, left = {}, dict(found)
+    while left:  # one run finds the first stale read; guard its update and look again
+        inplace = {u: (changed, container) for u, (changed, container, _) in left.items()}
+        stale = Sharing(fn, job, {}, inplace=inplace).first_stale_read()
+        if stale is None:
+            break
+        update, other, read = stale
+        changed, _, shown = left.pop(update)
+        line = f", line {read.lineno}" if getattr(read, "lineno", None) else ""
+        op = _symbol(update)
+        error = UnsupportedError(
+            f"`{op}=` would change the array `{shown}` in place, and "
+            f"{_sharer(job, other, 'may share it')} and is read after the update{line} "
+            f"(in function `{job.name}`)", job.source.location(update),
+            hint=f"write `{shown} = {shown} {op} ...` to make a new array, or copy the "
+                 "array before it is shared")
+        guards[update] = ("ensure_rebindable", changed, str(error))
+    for update, (changed, container, shown) in left.items():
+        if container is not None:
+            op = _symbol(update)
+            error = UnsupportedError(
+                f"`{op}=` would change the array `{shown}` in place, and `{container}` holds "
+                f"it in another slot too (in function `{job.name}`)",
+                job.source.location(update),
+                hint=f"write `{shown} = {shown} {op} ...` to make a new array")
+            guards[update] = ("ensure_own_item", (changed, container), str(error))
+    return guards
+
+
+def _version_of(name, var) -> bool:
+    """``a`` or one of its single-assignment versions ``a_2``."""
+    return name == var or re.fullmatch(rf"{re.escape(var)}_\d+", name) is not None
+
+
+def _symbol(update) -> str:
+    """``+`` for the statement ``t = a + v`` that ``a += v`` became."""
+    import ast
+    return ast.unparse(ast.BinOp(left=ast.Name("a"), op=getattr(ast, type(
+        update.value.op).__name__)(), right=ast.Name("b")))[2:-2]
+
+
+def _defining_binop(before, value):
+    """The statement ``t = a + v`` (the last one before) that binds the name ``value``."""
+    if not isinstance(value, gast.Name):
+        return None
+    for stmt in reversed(before):
+        if isinstance(stmt, gast.Assign) and targets(stmt) == [value.id]:
+            ok = isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.left, gast.Name)
+            return stmt if ok else None
+    return None
+
+
+def _sharer(job, var, verb) -> str:
+    """```var`` <verb>` if the user wrote that name, else words for srcad's temporary."""
+    if var in {n.id for n in gast.walk(job.source.tree) if isinstance(n, gast.Name)}:
+        return f"`{var}` {verb}"
+    if job.kinds.get(var) in ("array", "scalar"):
+        return "an array made from it may share its memory"
+    return "a list, tuple or dict may hold it"

@@ -55,7 +55,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     _HELPER_NAMES.clear()
     _HELPER_NAMES.update(job.template_globals)
     job.guards = {**aliasing.check_setitem_aliasing(fn, job),
-                  **aliasing.check_augmented_aliasing(fn, job)}
+                  **aliasing.check_augmented_aliasing(fn, job),
+                  **aliasing.check_inplace_augmented(fn, job)}
     sweep = _Reverse(job, fn)
     result_name = ret.value.id
     seed = job.namer.adjoint(result_name)
@@ -360,14 +361,16 @@ class _Reverse(Adjoints):
                                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
                                and isinstance(s, (gast.For, gast.While))}
         exposed = _Liveness(_EVERY_STATEMENT).block(loop.body, set(), set())
-        outside = self.loaded_outside_of(loop)
+        outside = self.used_outside_of(loop)
         return {v for v, c in counts.items() if c == 1} - exposed - outside \
             - nested_loop_targets - {getattr(getattr(loop, "target", None), "id", None)}
 
-    def loaded_outside_of(self, loop) -> set[str]:
+    def used_outside_of(self, loop) -> set[str]:
+        """Names read or assigned outside ``loop``: the adjoint of an assignment outside
+        reads the name's adjoint too, so it must not keep the loop's last value."""
         inside = {id(n) for n in gast.walk(loop)}
         return {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+                and id(n) not in inside}
 
     def _overwrites(self, stmt, var) -> bool:
         return var in self.rewinds.get(stmt, ())

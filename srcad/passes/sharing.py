@@ -86,8 +86,14 @@ class Sharing:
     """Run over a function in three-address form: ``job.ops`` and ``job.kinds`` are
     needed.  ``updates`` maps each update statement to the name it changes."""
 
-    def __init__(self, fn, job, updates, direct_only=False, elements_as_numbers=False):
+    def __init__(self, fn, job, updates, direct_only=False, elements_as_numbers=False,
+                 inplace=None):
         self.fn, self.job, self.updates = fn, job, updates
+        # ``inplace``: statement -> (name, container): the statement changes the objects
+        # ``name`` is bound to in place (``a += v`` on an array, or the item of
+        # ``container`` in ``xs[k] += v``), where srcad computes a new value; the container
+        # gets the new value in its slot, so only other names and containers go stale.
+        self.inplace = inplace or {}
         self.direct_only = direct_only
         # Take ``z[i]`` of an array (``i`` a number) for a number; ``element_reads`` keeps
         # where, for a run-time check that ``z`` is 1-D.
@@ -199,11 +205,13 @@ class Sharing:
                 return
 
     def _step(self, stmt, state):
-        var = self.updates.get(stmt)
+        var, spared = self.updates.get(stmt), self.updates.get(stmt)
+        if stmt in self.inplace:
+            var, spared = self.inplace[stmt]
         if var is not None:
             changed = state.points.get(var, frozenset())
             for name, objs in state.points.items():
-                if name == var or name in state.stale or not changed:
+                if name == spared or name in state.stale or not changed:
                     continue
                 reach = objs if self.direct_only else state.held(objs)
                 if reach & changed:

@@ -39,6 +39,7 @@ _nondiff("normalize_axes reshape_order transpose_axes",
          why="shape, size or type query")
 _nondiff("ensure_rebindable", why="a check: returns None or raises")
 _nondiff("ensure_element", why="a check: returns None or raises")
+_nondiff("ensure_own_item", why="a check: returns None or raises")
 _nondiff("derivative_not_implemented", why="raises: a derivative srcad does not compute")
 _nondiff("real_zero_derivative", why="zeros (or raises)")
 # The transposes of unbroadcast and unreduce (srcad/runtime/higher_core.py).

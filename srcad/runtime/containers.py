@@ -13,7 +13,8 @@ from .core import unbroadcast
 __all__ = ["add", "unindex_container", "unsum", "extremum_args", "extremum_tangent", "copy_container",
            "container_zeros", "save_item", "restore_item", "restored_item", "zero_at",
            "copy_value",
-           "ensure_rebindable", "ensure_element", "loop_length"]
+           "ensure_rebindable", "ensure_element",
+           "ensure_own_item", "loop_length"]
 
 
 def add(a, b):
@@ -160,6 +161,15 @@ def ensure_rebindable(value, message):
     that another name shares, where the derivative rebinds the name."""
     if isinstance(value, np.ndarray):
         raise UnsupportedError(message)
+
+
+def ensure_own_item(value, container, message):
+    """Raise ``message`` if ``value`` is an array that ``container`` holds in more than one
+    slot: ``container[k] += v`` would change every slot, where srcad changes one."""
+    if isinstance(value, np.ndarray):
+        slots = container.values() if isinstance(container, dict) else container
+        if sum(item is value for item in slots) > 1:
+            raise UnsupportedError(message)
 
 
 def ensure_element(base, message):

@@ -854,11 +854,9 @@ class Gen:
         return " + ".join(terms)
 
 
-@st.composite
-def cf_programs(draw, options: Options | None = None, array=None, max_statements=4,
-                budget=MAX_STATEMENTS):
-    """A module with the helpers and a function ``f`` with control flow (a CFProgram)."""
-    opts = options or Options()
+def draw_params(draw, array=None):
+    """The parameters of ``f`` (one or two floats, maybe the array ``v`` among them), the
+    scope they start, and whether there is an array."""
     if array is None:
         array = draw(st.booleans())
     params = list(SCALAR_PARAMS[:draw(st.integers(1, 2))])
@@ -866,6 +864,15 @@ def cf_programs(draw, options: Options | None = None, array=None, max_statements
         params.insert(draw(st.integers(0, len(params))), ARRAY_PARAM)
     scope = Scope(floats={p: INPUT_BOUND for p in params if p != ARRAY_PARAM}, ints={},
                   arrays={ARRAY_PARAM: INPUT_BOUND} if array else {}, lists={})
+    return params, scope, array
+
+
+@st.composite
+def cf_programs(draw, options: Options | None = None, array=None, max_statements=4,
+                budget=MAX_STATEMENTS):
+    """A module with the helpers and a function ``f`` with control flow (a CFProgram)."""
+    opts = options or Options()
+    params, scope, array = draw_params(draw, array)
     gen = Gen(draw, opts, budget)
     lines = []
     if draw(st.booleans()):

@@ -59,9 +59,9 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from .programs_cf import (ARRAY_PARAM, BOUND, HELPERS, INPUT_BOUND, MAX_DEPTH, MAX_STATEMENTS,
-                          MAX_TRIPS, N, SCALAR_PARAMS, CFProgram, E, Gen, Options, Scope,
-                          _indent)
+from .programs_cf import (ARRAY_PARAM, BOUND, HELPERS, MAX_DEPTH, MAX_STATEMENTS,
+                          MAX_TRIPS, N, CFProgram, E, Gen, Options, Scope,
+                          _indent, draw_params)
 
 HELPERS_EXT = '''\
 SCALE = 0.75
@@ -694,13 +694,7 @@ def ext_programs(draw, options: ExtOptions | None = None, array=None, max_statem
                  budget=MAX_STATEMENTS + 2):
     """A module with the helpers and a function ``f`` (a CFProgram) from :class:`ExtGen`."""
     opts = options or ExtOptions()
-    if array is None:
-        array = draw(st.booleans())
-    params = list(SCALAR_PARAMS[:draw(st.integers(1, 2))])
-    if array:
-        params.insert(draw(st.integers(0, len(params))), ARRAY_PARAM)
-    scope = Scope(floats={p: INPUT_BOUND for p in params if p != ARRAY_PARAM}, ints={},
-                  arrays={ARRAY_PARAM: INPUT_BOUND} if array else {}, lists={})
+    params, scope, array = draw_params(draw, array)
     gen = ExtGen(draw, opts, budget)
     gen.closure = draw(st.integers(0, 3)) == 0
     lines = []

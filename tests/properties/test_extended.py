@@ -23,8 +23,9 @@ C. reverse over reverse of a loop over a dict: numpy DTypePromotionError;
 D. (fixed) second derivatives of ``z += v`` in a loop then ``z[i] = v``, or of a
    comprehension in a loop with item writes: were refused inside srcad's own code;
 E. a float list item replaced by an array or a list: InternalError / TypeError;
-F. ``ys[0] += v`` / ``d["a"] += v`` on a shared array, ``r += v`` on a loop variable over a
-   list, ``z += v`` in a loop after ``ys.append(z)``: wrong derivative in both modes;
+F. (refused now) ``ys[0] += v`` / ``d["a"] += v`` on a shared array, ``r += v`` on a loop
+   variable over a list, ``z += v`` in a loop after ``ys.append(z)``: the derivative was
+   wrong in both modes;
 G. (fixed) an array written by item, rebound to a float, then put into a list display of
    a loop that rebinds it: the item write was refused;
 H. (fixed) forward mode gave ``y = z.copy()`` (``z + 1.0``, a helper returning a copy) the
@@ -458,14 +459,14 @@ def test_list_item_changes_kind(name):
     assert tangent == pytest.approx(expected, rel=1e-12)
 
 
-# -- F: `+=` / `*=` on a list or dict item that holds an array changes that array in place
-# (Python calls `__iadd__` on the item), so every other name for it changes too; srcad
-# differentiates `ys[0] = ys[0] + v`, a new array, in both modes, and gives the same wrong
-# number in both.  The same for `r += v` on a loop variable `r` that is a list's item, and
-# for `z += v` in a loop after `ys.append(z)` in the same loop (found by the generator with
-# ``allow_alias_append``; without the loop srcad refuses it clearly: "`+=` would change the
-# array `z` in place, and a list, tuple or dict shares it").  srcad's guard for `a += v` on
-# a shared array does not fire on these.
+# -- F (refused now): `+=` / `*=` on a list or dict item that holds an array changes that
+# array in place (Python calls `__iadd__` on the item), so every other name for it changes
+# too; srcad differentiated `ys[0] = ys[0] + v`, a new array, in both modes, and gave the
+# same wrong number in both.  The same for `r += v` on a loop variable `r` that is a list's
+# item, and for `z += v` in a loop after `ys.append(z)` in the same loop.  The points-to
+# analysis now follows these changes in place (aliasing.check_inplace_augmented): when a
+# name or a container that may see the change is read after it, the statement raises at
+# run time if the value is an array.
 
 IN_PLACE_ITEMS = {
     "list_item_aug": ("""\
@@ -516,18 +517,33 @@ def f(x):
 }
 
 
-@pytest.mark.xfail(strict=True, reason="augmented assignment to a container item holding an "
-                   "array is differentiated as a new array, not as a change in place")
+IN_PLACE_ITEMS["same_array_in_two_slots"] = ("""\
+def f(x):
+    z = np.ones(3) * x
+    ys = [z, z]
+    ys[0] += x * x
+    return np.sum(ys[1])
+""", 3 + 6 * X)  # caught at run time: nothing but the list itself holds z afterwards
+IN_PLACE_ITEMS["loop_over_arrays"] = ("""\
+def f(x):
+    ws = [np.ones(3) * x, np.ones(2)]
+    for w in ws:
+        w *= x
+    return np.sum(ws[0]) + np.sum(ws[1])
+""", 6 * X + 2)
+
+
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 @pytest.mark.parametrize("name", sorted(IN_PLACE_ITEMS))
-def test_item_changed_in_place(name, mode):
+def test_item_changed_in_place_is_refused(name, mode):
     source, expected = IN_PLACE_ITEMS[name]
     f = make_function(source)
-    if mode == "rev":
-        got = srcad.grad(f)(X)
-    else:
-        _, got = srcad.jvp(f)(X, 1.0)
-    assert got == pytest.approx(expected, rel=1e-12)
+    assert f(X + 1e-6) - f(X - 1e-6) == pytest.approx(2e-6 * expected, rel=1e-6)
+    with pytest.raises(srcad.UnsupportedError, match=r"`[+*]=` would change the array "):
+        if mode == "rev":
+            srcad.grad(f)(X)
+        else:
+            srcad.jvp(f)(X, 1.0)
 
 
 def test_item_changed_in_place_without_sharing():
