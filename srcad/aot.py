@@ -75,6 +75,8 @@ def module_text(f, wrt=0, mode="rev", name=None, args=None, command=None) -> str
         raise InputError(f"name={name!r} is not a valid function name")
     derivative = Derivative(f, wrt, True, "generate", mode="fwd" if mode == "fwd" else "rev")
     kinds = derivative._kinds(tuple(args), {}) if args is not None else frozenset()
+    # a module serves arrays of any rank: the rank of an example array is not a promise
+    kinds = frozenset((p, k) for p, k in kinds if k != "vector")
     derivative.compile(kinds=kinds)
     nodes = _nodes(derivative)
     base = re.sub(r"\W", "", f.__name__) or "f"

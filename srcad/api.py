@@ -15,8 +15,13 @@ from . import stubs
 from .derivative import Derivative, _rerun, _short
 from .errors import InputError, InternalError, SrcadError
 
+_FLOATS = (float, np.float64)
+
+
 def _scalar_problem(value, f):
     """The InputError for a non-scalar result of ``f`` under grad, or None."""
+    if type(value) in _FLOATS:
+        return None
     if np.ndim(value) == 0 and isinstance(value, (numbers.Number, np.ndarray, np.generic)):
         return None
     shown = (f"an array of shape {np.shape(value)}" if isinstance(value, np.ndarray)

@@ -211,11 +211,16 @@ class Derivative:
                     child.refresh(seen)
 
     def _kinds(self, args, kwargs):
-        names = self.param_names
-        found = [(names[i], _kind(a)) for i, a in enumerate(args[:len(names)])
-                 if not isinstance(a, np.ndarray)]
-        found += [(k, _kind(v)) for k, v in kwargs.items() if not isinstance(v, np.ndarray)]
-        return frozenset(pair for pair in found if pair[1] != "array")
+        found = []
+        for name, value in zip(self.param_names, args):
+            kind = _kind(value)
+            if kind != "array":
+                found.append((name, kind))
+        for name, value in kwargs.items():
+            kind = _kind(value)
+            if kind != "array":
+                found.append((name, kind))
+        return frozenset(found)
 
     @property
     def param_names(self):
@@ -310,6 +315,8 @@ def _short(value) -> str:
 
 
 def _kind(value) -> str:
+    if type(value) is np.ndarray:
+        return "vector" if value.ndim == 1 else "array"
     if isinstance(value, (float, int, np.generic)) and not isinstance(value, bool):
         return "scalar"
     if isinstance(value, (list, tuple, dict)):

@@ -47,7 +47,7 @@ def _returns_immutable(obj) -> bool:
                    np.ndim, np.size)
 
 
-def _kind_of(stmt, op, kinds):
+def _kind_of(stmt, op, kinds, vectors=frozenset()):
     value = stmt.value
     if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
         return _CONTAINER
@@ -58,6 +58,8 @@ def _kind_of(stmt, op, kinds):
     if isinstance(value, gast.Attribute) and value.attr in _IMMUTABLE_ATTRS:
         return _SCALAR
     if isinstance(value, gast.Subscript):
+        if value.value.id in vectors and _integer(value.slice, kinds):
+            return _SCALAR  # an element of a 1-D array
         base = kinds.get(value.value.id, _UNKNOWN)
         return {_ARRAY: _ARRAY, _SCALAR: _SCALAR}.get(base, _UNKNOWN)
     if op.kind == "nondiff" and op.obj is not None and _returns_immutable(op.obj):
@@ -111,9 +113,24 @@ def _helper_result(stmt, op, kinds):
     return None
 
 
+def _integer(index, kinds) -> bool:
+    """An index that is one number: an int literal or a name holding a number."""
+    if isinstance(index, gast.Constant):
+        return type(index.value) is int
+    return isinstance(index, gast.Name) and kinds.get(index.id) == _SCALAR
+
+
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
-    kinds: dict = {p: job.param_kinds.get(p, _ARRAY) for p in grammar.params(fn)}
+    params = grammar.params(fn)
     stmts = [s for s in grammar.simple_statements(fn.body) if isinstance(s, gast.Assign)]
+    # Parameters the derivative is compiled for 1-D arrays ("vector"), never rebound: an
+    # element ``x[i]`` of one is a number.
+    assigned = {v for s in stmts if not isinstance(s.targets[0], gast.Subscript)
+                for v in targets(s)} | {n.id for loop in gast.walk(fn) if isinstance(
+                    loop, gast.For) for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
+    vectors = {p for p in params if job.param_kinds.get(p) == "vector"} - assigned
+    kinds: dict = {p: _ARRAY if job.param_kinds.get(p) == "vector" else
+                   job.param_kinds.get(p, _ARRAY) for p in params}
     loop_targets = [n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)]
     for var in loop_targets:
         kinds[var] = _SCALAR  # range/keys loops: integers or keys, never differentiated
@@ -125,7 +142,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
             if op.kind == "setitem":
                 continue
             stored = targets(stmt)
-            kind = _kind_of(stmt, op, kinds) if len(stored) == 1 else _ARRAY
+            kind = _kind_of(stmt, op, kinds, vectors) if len(stored) == 1 else _ARRAY
             if kind is None:
                 continue
             for var in stored:
