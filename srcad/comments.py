@@ -35,6 +35,12 @@ def blank() -> gast.Expr:
     return marker("")
 
 
+def is_blank(stmt) -> bool:
+    """The blank line between the primal and the adjoint sweep."""
+    return is_marker(stmt) and isinstance(stmt.value.args[0], gast.Constant) \
+        and stmt.value.args[0].value == ""
+
+
 def line_text(stmt, job) -> str:
     line = getattr(stmt, "lineno", None)
     if not line or line > len(job.source.lines):

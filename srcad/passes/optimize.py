@@ -203,6 +203,10 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     fn.body = dce(fn.body, impure)
     from . import saves
     fn.body = saves.run(fn.body, getattr(job, "stack_name", None), impure)
+    from . import invariant
+    invariant.run(fn, getattr(job, "stack_name", None))
+    from . import shapesaves
+    shapesaves.run(fn, job)
     propagate_copies(fn)
     from . import inplace
     inplace.run(fn, job)

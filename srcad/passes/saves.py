@@ -41,7 +41,7 @@ def run(body: list, stack: str | None, impure=frozenset()) -> list:
         dead = {var for var, live in live_after.items() if not live}
         if not dead:
             return body
-        body = dce(_without(body, stack, dead), impure)
+        body = dce(without_saves(body, stack, dead), impure)
 
 
 def restored_name(stmt, stack: str) -> str | None:
@@ -82,13 +82,14 @@ class _Recorder(_Liveness):
         return super().removable(stmt, live)
 
 
-def _without(stmts: list, stack: str, dead: set) -> list:
+def without_saves(stmts: list, stack: str, dead: set) -> list:
+    """``stmts`` without the saves and restores of the names in ``dead``."""
     out = []
     for stmt in stmts:
         if restored_name(stmt, stack) in dead or pushed_name(stmt, stack) in dead:
             continue
         if isinstance(stmt, _COMPOUND):
-            stmt.body = _without(stmt.body, stack, dead)
-            stmt.orelse = _without(stmt.orelse, stack, dead)
+            stmt.body = without_saves(stmt.body, stack, dead)
+            stmt.orelse = without_saves(stmt.orelse, stack, dead)
         out.append(stmt)
     return out

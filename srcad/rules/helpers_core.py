@@ -40,6 +40,7 @@ _nondiff("normalize_axes reshape_order transpose_axes",
 _nondiff("ensure_rebindable", why="a check: returns None or raises")
 _nondiff("ensure_element", why="a check: returns None or raises")
 _nondiff("ensure_own_item", why="a check: returns None or raises")
+_nondiff("shape_of", why="a stand-in that only carries a shape")
 _nondiff("derivative_not_implemented", why="raises: a derivative srcad does not compute")
 _nondiff("real_zero_derivative", why="zeros (or raises)")
 # The transposes of unbroadcast and unreduce (srcad/runtime/higher_core.py).

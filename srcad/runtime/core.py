@@ -2,7 +2,11 @@
 
 import numpy as np
 
-__all__ = ["unbroadcast", "unreduce", "zeros_like", "extremum_weights", "normalize_axes"]
+__all__ = ["unbroadcast", "unreduce", "zeros_like", "extremum_weights", "normalize_axes",
+           "shape_of"]
+
+_FLOAT64 = np.dtype(np.float64)
+_FLOATS = (float, np.float64)
 
 
 def unbroadcast(g, x):
@@ -11,6 +15,8 @@ def unbroadcast(g, x):
     >>> unbroadcast(np.ones((2, 3)), np.zeros(3)).tolist()
     [2.0, 2.0, 2.0]
     """
+    if type(x) is np.ndarray and type(g) is np.ndarray and g.shape == x.shape:
+        return g  # the common case in array code
     if isinstance(x, float):  # a Python or numpy scalar: the common case in scalar code
         return g if isinstance(g, float) else np.sum(g)
     if isinstance(g, (list, tuple, dict)) or isinstance(x, (list, tuple, dict)):
@@ -36,6 +42,20 @@ def unbroadcast(g, x):
     return g
 
 
+def shape_of(x):
+    """A stand-in for ``x`` where only its shape matters (``unbroadcast(g, x)``): ``x`` itself
+    if it is not an array, else a read-only array of that shape that takes no memory.
+
+    >>> shape_of(np.ones((2, 3))).shape, shape_of(2.0)
+    ((2, 3), 2.0)
+    """
+    if type(x) is not np.ndarray:
+        return x
+    out = np.ndarray(x.shape, x.dtype, np.zeros((), x.dtype), 0, (0,) * x.ndim)
+    out.flags.writeable = False
+    return out
+
+
 def normalize_axes(axis, ndim):
     """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
     if axis is None:
@@ -51,9 +71,14 @@ def unreduce(g, x, axis=None, keepdims=False):
     >>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1).tolist()
     [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
     """
-    shape = np.shape(x)
+    shape = x.shape if type(x) is np.ndarray else np.shape(x)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, normalize_axes(axis, len(shape)))
+    elif axis is None and shape and type(g) in _FLOATS:
+        # np.broadcast_to(g, shape), four times faster: one number seen through strides 0
+        out = np.ndarray(shape, _FLOAT64, np.array(g, _FLOAT64), 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
     return np.broadcast_to(g, shape)
 
 
