@@ -109,52 +109,6 @@ def tidy_all(body: list) -> list:
     return comments.tidy(body)
 
 
-def _assign_counts(fn) -> dict:
-    counts: dict = {}
-    for node in gast.walk(fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
-            counts[node.id] = counts.get(node.id, 0) + 1
-    return counts
-
-
-class _Rename(gast.NodeTransformer):
-    def __init__(self, old, new):
-        self.old, self.new = old, new
-
-    def visit_Name(self, node):
-        if node.id == self.old and isinstance(node.ctx, gast.Load):
-            node.id = self.new
-        return node
-
-
-def propagate_copies(fn) -> None:
-    """``a = b`` in the adjoint sweep, with ``a`` and ``b`` each assigned once: uses of
-    ``a`` read ``b`` and the copy goes.  (Copies the user wrote in the primal stay.)"""
-    body = fn.body
-    starts = [i for i, s in enumerate(body) if comments.is_marker(s)
-              and s.value.args[0].value == ""]
-    if not starts:
-        return
-    returned = loaded_names(body[-1]) if isinstance(body[-1], gast.Return) else set()
-    changed = True
-    while changed:
-        changed = False
-        counts = _assign_counts(fn)
-        for i in range(starts[0], len(body)):
-            stmt = body[i]
-            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                    and isinstance(stmt.value, gast.Name)):
-                continue
-            a, b = stmt.targets[0].id, stmt.value.id
-            if counts.get(a) == 1 and counts.get(b, 0) <= 1 and a not in returned:
-                del body[i]
-                rename = _Rename(a, b)
-                for rest in body[i:]:
-                    rename.visit(rest)
-                changed = True
-                break
-
-
 def fold_zero_starts(stmts) -> list:
     """``bx = zeros_like(x)`` followed, with no read of ``bx`` between, by
     ``bx = bx + g``: the two become ``bx = g``."""
@@ -207,7 +161,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     invariant.run(fn, getattr(job, "stack_name", None))
     from . import shapesaves
     shapesaves.run(fn, job)
-    propagate_copies(fn)
+    from . import copies
+    copies.run(fn)
     from . import inplace
     inplace.run(fn, job)
     fn.body = tidy_all(fn.body)
