@@ -5,9 +5,10 @@ import textwrap
 
 import gast
 import numpy as np
-import pytest
 
 import srcad
+
+from .oscillator import assert_matches_central_differences, euler
 from srcad import comments, emit
 from srcad.passes import copies
 
@@ -75,25 +76,11 @@ def test_a_copy_read_in_another_block_stays():
     assert "bx_plus = bx" in propagated(source)
 
 
-def euler(k, c, x, v):
-    for i in range(40):
-        a = -k * x - c * v
-        x = x + 0.01 * v
-        v = v + 0.01 * a
-    return x * x + v * v
-
-
 def test_generated_loop_adjoint_has_no_copies_and_is_right():
     grad = srcad.grad(euler, wrt=(0, 1, 2, 3))
     args = (2.0, 0.3, 1.0, 0.5)
     got = grad(*args)
     text = srcad.show(grad, file=False)
     assert "bv_plus_dt_times_a" not in text and "bx_plus" not in text
-    for position in range(4):
-        h = 1e-6
-        up, down = list(args), list(args)
-        up[position] += h
-        down[position] -= h
-        assert got[position] == pytest.approx((euler(*up) - euler(*down)) / (2 * h),
-                                              rel=1e-6)
+    assert_matches_central_differences(got, euler, args)
     assert np.isfinite(got).all()

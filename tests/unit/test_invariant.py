@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import srcad
+
+from .oscillator import assert_matches_central_differences, euler
 from srcad import emit
 from srcad.passes import invariant
 
@@ -81,14 +83,6 @@ def test_a_value_assigned_twice_keeps_its_save():
     assert "stack.append(neg_k)" in cleaned(source)
 
 
-def euler(k, c, x, v):
-    for i in range(50):
-        a = -k * x - c * v
-        x = x + 0.01 * v
-        v = v + 0.01 * a
-    return x * x + v * v
-
-
 def nested(x, w):
     s = 0.0
     for i in range(3):
@@ -105,13 +99,7 @@ def test_generated_code_drops_the_save_and_the_gradient_is_right():
     got = grad(*args)
     text = srcad.show(grad, file=False)
     assert "stack.append(neg_k)" not in text and "neg_k = -k" in text
-    for position in range(4):
-        h = 1e-6
-        up, down = list(args), list(args)
-        up[position] += h
-        down[position] -= h
-        assert got[position] == pytest.approx((euler(*up) - euler(*down)) / (2 * h),
-                                              rel=1e-6)
+    assert_matches_central_differences(got, euler, args)
 
 
 def test_nested_loops_keep_what_changes_in_the_outer_loop():
