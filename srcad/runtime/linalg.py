@@ -56,6 +56,9 @@ def _shaped(g, x):
 
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``y = a @ b`` given the adjoint ``g`` of ``y`` (any ranks)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and type(g) is np.ndarray \
+            and a.ndim == b.ndim == g.ndim == 2:
+        return g @ b.T  # matrices: the common case
     if np.ndim(b) == 1:
         if np.ndim(a) == 1:
             return g * b
@@ -67,6 +70,9 @@ def matmul_adjoint_a(g, a, b):
 
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``y = a @ b`` given the adjoint ``g`` of ``y`` (any ranks)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and type(g) is np.ndarray \
+            and a.ndim == b.ndim == g.ndim == 2:
+        return a.T @ g  # matrices: the common case
     if np.ndim(a) == 1:
         if np.ndim(b) == 1:
             return g * a
