@@ -9,6 +9,7 @@ import numpy as np
 
 LEFT = (0.0, 0.0)
 RIGHT = (1.0, 0.0)
+_SMALL = 4096
 REST_LENGTH = 0.2
 STIFFNESS = 40.0
 MASS = 0.05
@@ -127,8 +128,8 @@ def spring_energy(a, b):
 # srcad's runtime helpers used above.
 
 def shape_of(x):
-    """A stand-in for ``x`` where only its shape matters (``unbroadcast(g, x)``): ``x`` itself if it is not an array, else a read-only array of that shape that takes no memory."""
-    if type(x) is not np.ndarray:
+    """A stand-in for ``x`` where only its shape matters (``unbroadcast(g, x)``): ``x`` itself if it is not an array or a small one (keeping it costs less than making a stand-in), else a read-only array of that shape that takes no memory."""
+    if type(x) is not np.ndarray or x.size <= _SMALL:
         return x
     out = np.ndarray(x.shape, x.dtype, np.zeros((), x.dtype), 0, (0,) * x.ndim)
     out.flags.writeable = False

@@ -7,6 +7,7 @@ __all__ = ["unbroadcast", "unreduce", "zeros_like", "extremum_weights", "normali
 
 _FLOAT64 = np.dtype(np.float64)
 _FLOATS = (float, np.float64)
+_SMALL = 4096  # elements: arrays up to 32 kB are saved as they are (shape_of)
 
 
 def unbroadcast(g, x):
@@ -51,12 +52,13 @@ def unbroadcast(g, x):
 
 def shape_of(x):
     """A stand-in for ``x`` where only its shape matters (``unbroadcast(g, x)``): ``x`` itself
-    if it is not an array, else a read-only array of that shape that takes no memory.
+    if it is not an array or a small one (keeping it costs less than making a stand-in),
+    else a read-only array of that shape that takes no memory.
 
-    >>> shape_of(np.ones((2, 3))).shape, shape_of(2.0)
-    ((2, 3), 2.0)
+    >>> shape_of(np.ones((200, 300))).strides, shape_of(2.0)
+    ((0, 0), 2.0)
     """
-    if type(x) is not np.ndarray:
+    if type(x) is not np.ndarray or x.size <= _SMALL:
         return x
     out = np.ndarray(x.shape, x.dtype, np.zeros((), x.dtype), 0, (0,) * x.ndim)
     out.flags.writeable = False
