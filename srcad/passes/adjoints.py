@@ -229,9 +229,13 @@ class Adjoints:
         if xs not in self.job.active:
             return []
         bxs = self.job.namer.adjoint(xs)
+        start = []
+        if bxs not in self.defined:  # nothing after the append reads xs: all zeros
+            start.append(assign(bxs, _call("zeros_like", name(xs)), stmt))
+            self.defined.add(bxs)
         taken = _method(bxs, "pop")
-        out = self.contribution(call.args[0], taken, f"{xs}_item", stmt)
-        if not out:  # nothing active appended: the adjoint list still loses its item
+        out = start + self.contribution(call.args[0], taken, f"{xs}_item", stmt)
+        if len(out) == len(start):  # nothing active appended: the adjoint list loses its item
             out.append(gast.copy_location(gast.Expr(value=taken), stmt))
         out.append(gast.copy_location(gast.Expr(value=_method(xs, "pop")), stmt))
         return out

@@ -40,13 +40,12 @@ strict-xfail regression test in test_extended.py):
 
 * ``allow_alias_append``: an array appended by name (``arrs.append(z)``, or in a display
   ``arrs = [z]``) is the list's item, so a later ``z[i] = e``, ``z += e`` or
-  ``arrs[0] += e`` changes both.  srcad's reverse mode misses the sharing for item
-  assignment after ``append`` (the bug A of test_extended.py); both modes miss it for
-  ``arrs[0] += e`` and for ``z += e`` in a loop that appends ``z`` (bug F).  Without the
-  flag an array put into a list by name is never written again, nor are that list's items
-  updated in place.
+  ``arrs[0] += e`` changes both.  srcad refuses these (bugs A and F of test_extended.py,
+  silent wrong derivatives before), mostly when the derivative runs; without the flag an
+  array put into a list by name is never written again, nor are that list's items
+  updated in place, so that every program is differentiated.
 * ``for_second_order``: programs for ``check_grads(order=2)``.  Reverse over reverse
-  crashes on ``pop`` (bug B) and on loops over a dict (bug C); both second-order modes
+  crashes on loops over a dict (bug C); both second-order modes
   refuse whole-array updates ``z += e`` in loops followed by item writes, and
   comprehensions in loops with item writes (bug D).  With the flag none of these is
   generated (comprehensions only outside loops).
@@ -292,7 +291,7 @@ class ExtGen(Gen):
         if writable_lists:
             kinds += ["append"] * 3 + ["container_set"] * 2
         if any(self.poppable(scope, n) for n in writable_lists):
-            kinds += [] if self.opts.for_second_order else ["pop", "pop"]
+            kinds += ["pop", "pop"]
         if len(scope.lists) < 4:
             kinds.append("new_list")
         arrays = [n for n in scope.arrays if n != ARRAY_PARAM and self.writable(scope, n)

@@ -17,8 +17,8 @@ A. (refused now) an array put into a list (append, a helper's result, a for targ
    ``d[k] = z``, a comprehension, ``pop``, an item read back, tuple unpacking) and then
    written by item: the derivative was wrong; the points-to analysis of
    srcad/passes/sharing.py refuses the write when a name that may see it is read after;
-B. a list read, appended to and not read again: UnboundLocalError in the derivative (and
-   so reverse over reverse of every ``pop``);
+B. (fixed) a list read, appended to and not read again: UnboundLocalError in the
+   derivative (and so reverse over reverse of every ``pop``);
 C. reverse over reverse of a loop over a dict: numpy DTypePromotionError;
 D. (fixed) second derivatives of ``z += v`` in a loop then ``z[i] = v``, or of a
    comprehension in a loop with item writes: were refused inside srcad's own code;
@@ -266,11 +266,12 @@ def f(x):
     assert srcad.jvp(f)(X, 1.0)[1] == pytest.approx(expected, rel=1e-12)
 
 
-# -- B: a list that is read, then appended to, and never read again: the adjoint of the
-# append pops from the list's adjoint before it exists (`bys = unindex(...)` comes later in
+# -- B (fixed): a list that is read, then appended to, and never read again: the adjoint of
+# the append popped from the list's adjoint before it existed (`bys = unindex(...)` comes later in
 # the adjoint sweep): UnboundLocalError: cannot access local variable 'bys'.  ``c = ys.pop()``
 # is differentiated into ``ys.append(c)`` on a list that is dead after it, so the second
-# derivative of any ``pop`` hits the same bug (local variable 'bys_2').
+# derivative of any ``pop`` hit the same bug (local variable 'bys_2').  The adjoint list now
+# starts as zeros there.
 
 DEAD_AFTER_APPEND = {
     "read_then_append": ("""\
@@ -311,8 +312,6 @@ def test_list_dead_after_append_forward_mode(name):
     assert tangent == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="the adjoint of an append reads the list's adjoint "
-                   "before it is created when the list is not read after the append")
 @pytest.mark.parametrize("name", sorted(DEAD_AFTER_APPEND))
 def test_list_dead_after_append_reverse_mode(name):
     source, expected = DEAD_AFTER_APPEND[name]
@@ -326,8 +325,6 @@ def test_pop_first_order_and_forward_over_reverse():
     assert second == pytest.approx(2.0, rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="reverse over reverse of pop: the append that undoes "
-                   "it is on a list that is dead after it (bug B)")
 def test_pop_reverse_over_reverse():
     f = make_function(POP)
     assert srcad.grad(srcad.grad(f))(X) == pytest.approx(2.0, rel=1e-12)
