@@ -44,8 +44,7 @@ strict-xfail regression test in test_extended.py):
   silent wrong derivatives before), mostly when the derivative runs; without the flag an
   array put into a list by name is never written again, nor are that list's items
   updated in place, so that every program is differentiated.
-* ``for_second_order``: programs for ``check_grads(order=2)``.  Reverse over reverse
-  crashes on loops over a dict (bug C); both second-order modes
+* ``for_second_order``: programs for ``check_grads(order=2)``.  Both second-order modes
   refuse whole-array updates ``z += e`` in loops followed by item writes, and
   comprehensions in loops with item writes (bug D).  With the flag none of these is
   generated (comprehensions only outside loops).
@@ -574,7 +573,7 @@ class ExtGen(Gen):
         if self.lists_of(scope, PAIRS, 1):
             sources.append("pairs")
         if self.lists_of(scope, DICT):
-            sources += [] if self.opts.for_second_order else ["items", "values"]
+            sources += ["items", "values"]
         if self.lists_of(scope, FLOATS, 1):
             sources += ["enumerate", "zip"]
         if self.lists_of(scope, DICTS, 1):

@@ -19,7 +19,7 @@ A. (refused now) an array put into a list (append, a helper's result, a for targ
    srcad/passes/sharing.py refuses the write when a name that may see it is read after;
 B. (fixed) a list read, appended to and not read again: UnboundLocalError in the
    derivative (and so reverse over reverse of every ``pop``);
-C. reverse over reverse of a loop over a dict: numpy DTypePromotionError;
+C. (fixed) reverse over reverse of a loop over a dict: numpy DTypePromotionError;
 D. (fixed) second derivatives of ``z += v`` in a loop then ``z[i] = v``, or of a
    comprehension in a loop with item writes: were refused inside srcad's own code;
 E. a float list item replaced by an array or a list: InternalError / TypeError;
@@ -330,9 +330,9 @@ def test_pop_reverse_over_reverse():
     assert srcad.grad(srcad.grad(f))(X) == pytest.approx(2.0, rel=1e-12)
 
 
-# -- C: reverse over reverse of any loop over a dict: the first-order code keeps the keys
-# on its tape, the second differentiation takes them for numbers (`bkey = zeros_like(key)`
-# on a str): numpy's DTypePromotionError.
+# -- C (fixed): reverse over reverse of any loop over a dict: the first-order code keeps the
+# keys on its tape, the second differentiation takes them for numbers (`bkey =
+# zeros_like(key)` on a str): numpy's DTypePromotionError.  A key's zero adjoint is 0.0 now.
 
 DICT_LOOPS = {
     "values": ("""\
@@ -369,8 +369,6 @@ def test_dict_loop_forward_over_reverse(name):
     assert second == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="reverse over reverse takes the dict keys on the tape "
-                   "for numbers (zeros_like of a str)")
 @pytest.mark.parametrize("name", sorted(DICT_LOOPS))
 def test_dict_loop_reverse_over_reverse(name):
     source, expected = DICT_LOOPS[name]
