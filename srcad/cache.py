@@ -1,4 +1,5 @@
-"""In-memory cache of transformations, keyed by the function's code object and options.
+"""In-memory cache of transformations, keyed by the function's code object, its file and
+the options.
 
 A code object is immutable, so an unchanged function (even many closures made from one
 ``def``) hits the cache, while redefining the function creates a new code object and so a
@@ -27,11 +28,13 @@ STALE = "<srcad: a derivative rule changed>"
 
 def get(code, key):
     entry = _MEMORY.get(code)
-    return None if entry is None else entry.get(key)
+    return None if entry is None else entry.get((key, code.co_filename))
 
 
 def put(code, key, value) -> None:
-    _MEMORY.setdefault(code, {})[key] = value
+    # Code objects compare equal across files (the filename is not part of equality), but
+    # the generated code quotes the file in its run-time error messages.
+    _MEMORY.setdefault(code, {})[(key, code.co_filename)] = value
     try:
         _HANDED_OUT[id(value)] = value
     except TypeError:  # not weak-referenceable: nothing to mark later

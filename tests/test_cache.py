@@ -80,3 +80,31 @@ def test_rebinding_a_called_global_invalidates(count_transforms):
     namespace["act"] = np.exp
     np.testing.assert_allclose(g(np.array([1.0])), [np.e])
     assert len(count_transforms) == 2
+
+
+SHARED_ARRAY = """\
+def f(x):
+    ys = [x]
+    x += 1.0
+    return np.sum(x) + np.sum(ys[0])
+"""
+
+
+def _in_file(filename):
+    linecache.cache[filename] = (len(SHARED_ARRAY), None, SHARED_ARRAY.splitlines(True),
+                                 filename)
+    namespace = {"np": np}
+    exec(compile(SHARED_ARRAY, filename, "exec"), namespace)
+    return namespace["f"]
+
+
+def test_equal_functions_in_two_files_name_their_own_file():
+    """Code objects of the same text compare equal whatever their file; the derivative's
+    run-time checks quote the file, so each file gets its own entry."""
+    first, second = _in_file("<cache-first>"), _in_file("<cache-second>")
+    assert first.__code__ == second.__code__
+    srcad.show(first, file=False)
+    text = srcad.show(second, file=False)
+    assert "<cache-second>" in text and "<cache-first>" not in text
+    with pytest.raises(srcad.UnsupportedError, match="<cache-second>:3"):
+        srcad.grad(second)(np.ones(2))

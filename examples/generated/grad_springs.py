@@ -273,8 +273,8 @@ def unindex(g, x, idx):
 
 
 def zeros_like(x):
-    """A zero adjoint for ``x``: ``0.0`` for a number (or a value not yet assigned), an array of zeros for an array, the same structure of zeros for a list/tuple/dict."""
-    if isinstance(x, (float, int)) or x is None:
+    """A zero adjoint for ``x``: ``0.0`` for a number (or a value not yet assigned, or one that is not a number at all, like a dict key), an array of zeros for an array, the same structure of zeros for a list/tuple/dict."""
+    if isinstance(x, (float, int, str, bytes)) or x is None:
         return 0.0
     if isinstance(x, (list, tuple, dict)):
         return container_zeros(x)
