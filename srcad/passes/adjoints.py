@@ -203,6 +203,14 @@ class Adjoints:
                 if job.kinds.get(value.id) in ("scalar", "array"):
                     item = _call("unbroadcast", item, name(value.id))
                 out.append(self.add_to(value.id, item, stmt))
+            if job.kinds.get(var) != "array":
+                # a list or dict: the slot's adjoint restarts from zeros shaped like the
+                # old item, which may be of another kind than the new one (so after the
+                # restore)
+                if out:
+                    out.insert(0, comments.adjoint_marker(stmt, job))
+                zero = _call("zero_at", name(bvar), copy.deepcopy(index), name(var))
+                return out + [_SaveItem(var, index, False, stmt), assign(bvar, zero, stmt)]
             out.append(assign(bvar, _call("zero_at", name(bvar), copy.deepcopy(index)), stmt))
         if out:
             out.insert(0, comments.adjoint_marker(stmt, job))

@@ -110,9 +110,9 @@ _rule("copy_value", "x",
       vjp="bx += by", jvp="dy += dx",
       cases=(Case(Arr(3)), Case(Arr()), Case([Arr(), Arr()]), Case(Arr(2, 3))))
 # zero_at copies its argument (it never mutates it): a mask, its own transpose.
-_rule("zero_at", "b, idx",
-      vjp="bb += zero_at(by, idx)",
-      jvp="dy += zero_at(db, idx)",
+_rule("zero_at", "b, idx, x=None",
+      vjp="bb += zero_at(by, idx, x)",
+      jvp="dy += zero_at(db, idx, x)",
       cases=(Case(Arr(4), 1), Case(Arr(2, 3), 0), Case(Arr(2, 3), (1, -1)),
              Case(Arr(5), _I([0, 3])), Case(Arr(2, 3), _I([[True, False, True], [False] * 3])),
              Case([Arr(), Arr(), Arr()], 1), Case([Arr(2), Arr(2)], 0)))

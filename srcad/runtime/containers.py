@@ -128,19 +128,23 @@ def restored_item(old):
     return old
 
 
-def zero_at(b, idx):
-    """A copy of the adjoint ``b`` with zeros at ``idx`` (what an overwritten item gets)."""
+def zero_at(b, idx, x=None):
+    """A copy of the adjoint ``b`` with zeros at ``idx`` (what an overwritten item gets):
+    zeros shaped like the item of the container ``x`` at ``idx`` when ``x`` is given (its
+    old item, restored: a list item may have been a number and become an array), else like
+    ``b``'s own item."""
+    like = b if x is None else x
     if isinstance(b, dict):
         out = dict(b)
-        out[idx] = container_zeros(out[idx]) if idx in out else 0.0
+        out[idx] = container_zeros(like[idx]) if idx in like else 0.0
         return out
     if isinstance(b, list):
         out = list(b)
         if isinstance(idx, slice):
             for pos in range(len(out))[idx]:
-                out[pos] = container_zeros(out[pos])
+                out[pos] = container_zeros(like[pos])
         else:
-            out[idx] = container_zeros(out[idx])
+            out[idx] = container_zeros(like[idx])
         return out
     out = np.array(b, copy=True)
     out[idx] = 0.0

@@ -22,7 +22,7 @@ B. (fixed) a list read, appended to and not read again: UnboundLocalError in the
 C. (fixed) reverse over reverse of a loop over a dict: numpy DTypePromotionError;
 D. (fixed) second derivatives of ``z += v`` in a loop then ``z[i] = v``, or of a
    comprehension in a loop with item writes: were refused inside srcad's own code;
-E. a float list item replaced by an array or a list: InternalError / TypeError;
+E. (fixed) a float list item replaced by an array or a list: InternalError / TypeError;
 F. (refused now) ``ys[0] += v`` / ``d["a"] += v`` on a shared array, ``r += v`` on a loop
    variable over a list, ``z += v`` in a loop after ``ys.append(z)``: the derivative was
    wrong in both modes;
@@ -423,9 +423,10 @@ def test_tape_alias_second_order(name, mode):
     assert second == pytest.approx(expected, rel=1e-12)
 
 
-# -- E: a list item replaced by a value of another kind (docs: `xs[i] = v` on lists):
-# an array gives InternalError "srcad computed a gradient of shape (3,) for a number", a
-# list gives TypeError "unsupported operand type(s) for +: 'float' and 'list'".
+# -- E (fixed): a list item replaced by a value of another kind (docs: `xs[i] = v` on
+# lists): an array gave InternalError "srcad computed a gradient of shape (3,) for a
+# number", a list TypeError "unsupported operand type(s) for +: 'float' and 'list'".  The
+# slot's adjoint now restarts from zeros shaped like the restored old item.
 
 KIND_CHANGE = {
     "array_into_float_item": ("""\
@@ -443,8 +444,6 @@ def f(x):
 }
 
 
-@pytest.mark.xfail(strict=True, reason="a list item rebound to an array or a list keeps the "
-                   "adjoint kind of the old item")
 @pytest.mark.parametrize("name", sorted(KIND_CHANGE))
 def test_list_item_changes_kind(name):
     source, expected = KIND_CHANGE[name]
