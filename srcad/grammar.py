@@ -78,12 +78,19 @@ def is_simple(expr, local_names) -> bool:
     return is_atom(expr, local_names)
 
 
+def is_negative_int(expr) -> bool:
+    """``-1``: a negative int literal (the parser makes it a unary minus); indexes keep it."""
+    return isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub) \
+        and isinstance(expr.operand, gast.Constant) and type(expr.operand.value) is int
+
+
 def is_index(expr, local_names) -> bool:
     if isinstance(expr, gast.Slice):
-        return all(p is None or is_atom(p, local_names) for p in (expr.lower, expr.upper, expr.step))
+        return all(p is None or is_atom(p, local_names) or is_negative_int(p)
+                   for p in (expr.lower, expr.upper, expr.step))
     if isinstance(expr, gast.Tuple):
         return all(is_index(e, local_names) for e in expr.elts)
-    return is_simple(expr, local_names)
+    return is_simple(expr, local_names) or is_negative_int(expr)
 
 
 def is_call(expr, local_names) -> bool:

@@ -324,10 +324,13 @@ class _Flattener:
         return value
 
     def index(self, expr):
+        if grammar.is_negative_int(expr):
+            return expr  # x[-1], x[:-1]: written as it is, not as a temporary
         if isinstance(expr, gast.Slice):
             for part in ("lower", "upper", "step"):
-                if getattr(expr, part) is not None:
-                    setattr(expr, part, self.atom(getattr(expr, part)))
+                value = getattr(expr, part)
+                if value is not None and not grammar.is_negative_int(value):
+                    setattr(expr, part, self.atom(value))
             return expr
         if isinstance(expr, gast.Tuple):
             expr.elts = [self.index(e) for e in expr.elts]

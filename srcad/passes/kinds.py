@@ -117,6 +117,8 @@ def _integer(index, kinds) -> bool:
     """An index that is one number: an int literal or a name holding a number."""
     if isinstance(index, gast.Constant):
         return type(index.value) is int
+    if grammar.is_negative_int(index):
+        return True
     return isinstance(index, gast.Name) and kinds.get(index.id) == _SCALAR
 
 

@@ -489,3 +489,15 @@ def test_namer_adjoint_is_stable_and_avoids_taken_names():
     assert namer.adjoint("bx") == "bbx"
     names = [namer.adjoint(n) for n in ("a", "b", "ba", "a_2")] + [bx, "by", "dx", "bbx"]
     assert len(set(names)) == len(names)
+
+
+def test_negative_literal_indexes_stay_in_place():
+    """``x[:-1]`` and ``x[-1]`` are written as they are, not through a temporary ``neg_1``;
+    ``x[-1]`` of a 1-D array is a number."""
+    def f(x):
+        return x[-1] * x[0] + np.sum(x[:-1] ** 2)
+    grad = srcad.grad(f)
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(grad(x), [3.0 + 2 * 1.0, 2 * 2.0, 1.0])  # closed form
+    text = srcad.show(grad, file=False)
+    assert "x[:-1]" in text and "x[-1]" in text and "neg_1" not in text
