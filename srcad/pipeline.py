@@ -19,7 +19,7 @@ from . import emit, rules
 from .errors import InternalError, SrcadError
 from .grammar import dotted
 from .naming import Namer
-from .passes import (activity, anf, calls, control, desugar, fence, forward, kinds, resolve,
+from .passes import (activity, anf, calls, control, cse, desugar, fence, forward, kinds, resolve,
                      reverse, ssa)
 from .passes import optimize as optimize_pass
 from .source import Source, missing
@@ -39,6 +39,7 @@ REVERSE = (
     Step(anf.run, "anf", "three-address form"),
     Step(ssa.run, "ssa", "single assignment"),
     Step(resolve.run, "resolve", "classify calls"),
+    Step(cse.run, "cse", "common subexpressions"),
     Step(activity.run, "activity", "activity analysis"),
     Step(kinds.run, "kinds", "arrays and containers"),
     Step(calls.run, "calls", "derivatives of called user functions"),
@@ -46,7 +47,7 @@ REVERSE = (
     Step(optimize_pass.run, "optimize", "dead code, comments"),
 )
 NORMALIZE = REVERSE[:5]
-FORWARD = REVERSE[:8] + (
+FORWARD = REVERSE[:9] + (
     Step(forward.run, "forward", "tangent after each statement"),
     REVERSE[-1],
 )
