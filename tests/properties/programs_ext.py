@@ -120,6 +120,7 @@ class ExtGen(Gen):
         self.captured: set[str] = set()  # names read by a lambda: never change kind
         self.aliased: set[str] = set()  # arrays put into a container by name
         self.aliased_lists: set[str] = set()  # lists holding such an array
+        self.updated_in_place: set[str] = set()  # lists of arrays with `xs[i] += e`
         self.stored_by_name = False  # the last item() was an array name
         self.item_written: set[str] = set()  # arrays written by `z[i] = e`
         self.pushed: dict = {}  # (block, list) -> appends minus pops in that block
@@ -378,6 +379,10 @@ class ExtGen(Gen):
         info = scope.lists[name]
         self.stored_by_name = False
         text, bound = self.item(scope, _kind(info))
+        if self.stored_by_name and not self.opts.allow_alias_append \
+                and name in self.updated_in_place:
+            # its items were updated in place earlier, maybe in a loop that comes back here
+            text, self.stored_by_name = f"{text}.copy()", False
         if self.stored_by_name and not self.opts.allow_alias_append:
             self.aliased_lists.add(name)
         if scope.depth == 0:
@@ -446,6 +451,7 @@ class ExtGen(Gen):
         self.wrote(scope, name)
         info = scope.lists[name]
         if _kind(info) == ARRAYS:  # in place on the item: `+=` and `*=` change the array
+            self.updated_in_place.add(name)
             target = f"{name}[{self.list_index(scope, name)}]"
             source = self.choice(sorted(scope.arrays) or [f"np.ones({N})"])
             op = self.choice(("=", "+=", "*="))
