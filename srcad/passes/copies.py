@@ -32,12 +32,18 @@ def run(fn: gast.FunctionDef) -> None:
     returned = set()
     if fn.body and isinstance(fn.body[-1], gast.Return):
         returned = _loads(fn.body[-1])
+    stores, loads = _counts(fn)
+    adjoint = fn.body[split:]
     while True:
-        stores, loads = _counts(fn)
-        adjoint = fn.body[split:]
-        if not _propagate_one(adjoint, stores, loads, returned):
+        done = _propagate_one(adjoint, stores, loads, returned)
+        if done is None:
             break
-        fn.body[split:] = adjoint
+        a, b = done  # keep the counts up to date: the copy is gone, ``b`` read for ``a``
+        stores[a] = stores.get(a, 0) - 1
+        loads[b] = loads.get(b, 0) - 1
+        if a != b:
+            loads[b] += loads.pop(a, 0)
+    fn.body[split:] = adjoint
 
 
 def _counts(fn):
@@ -67,13 +73,15 @@ def _copy(stmt):
     return None
 
 
-def _propagate_one(block: list, stores, loads, returned) -> bool:
-    """Remove one copy from ``block`` or a block nested in it; False if there is none."""
+def _propagate_one(block: list, stores, loads, returned):
+    """Remove one copy ``a = b`` from ``block`` or a block nested in it and return
+    ``(a, b)``; None if there is none."""
     for i, stmt in enumerate(block):
         if isinstance(stmt, _COMPOUND):
-            if _propagate_one(stmt.body, stores, loads, returned) \
-                    or _propagate_one(stmt.orelse, stores, loads, returned):
-                return True
+            done = _propagate_one(stmt.body, stores, loads, returned) \
+                or _propagate_one(stmt.orelse, stores, loads, returned)
+            if done is not None:
+                return done
             continue
         pair = _copy(stmt)
         if pair is None:
@@ -81,7 +89,7 @@ def _propagate_one(block: list, stores, loads, returned) -> bool:
         a, b = pair
         if a == b:
             del block[i]
-            return True
+            return a, b
         if stores.get(a) != 1 or a in returned:
             continue
         rest = block[i + 1:]
@@ -101,5 +109,5 @@ def _propagate_one(block: list, stores, loads, returned) -> bool:
                 if isinstance(node, gast.Name) and node.id == a \
                         and isinstance(node.ctx, gast.Load):
                     node.id = b
-        return True
-    return False
+        return a, b
+    return None

@@ -55,8 +55,12 @@ def _changed_in_place(fn, job) -> set:
             for target in stmt.targets:
                 if isinstance(target, gast.Subscript):
                     out |= {n.id for n in gast.walk(target.value) if isinstance(n, gast.Name)}
-        for call in gast.walk(stmt):
-            if isinstance(call, gast.Call) and not _pure_call(call, stmt, job):
+        value = getattr(stmt, "value", None)
+        calls = [value] if isinstance(value, gast.Call) else []  # three-address form
+        if value is not None and not calls and not isinstance(value, (gast.Name, gast.Constant)):
+            calls = [n for n in gast.walk(value) if isinstance(n, gast.Call)]
+        for call in calls:
+            if not _pure_call(call, stmt, job):
                 parts = list(call.args) + [k.value for k in call.keywords]
                 if isinstance(call.func, gast.Attribute):
                     parts.append(call.func.value)
@@ -129,8 +133,15 @@ class _Block:
 
 def _forget(table, stmt):
     """Drop what ``stmt`` makes stale: expressions of a name it rebinds."""
-    stored = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
-              and isinstance(n.ctx, gast.Store)}
+    if not table:
+        return
+    if isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets):
+        stored = {t.id for t in stmt.targets}
+    elif isinstance(stmt, (gast.Expr, gast.Return)):
+        return
+    else:
+        stored = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, gast.Store)}
     for key, (holder, names) in list(table.items()):
         if holder in stored or names & stored:
             del table[key]
