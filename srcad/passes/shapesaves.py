@@ -40,7 +40,10 @@ def run(fn: gast.FunctionDef, job) -> None:
         return
     primal, adjoint = fn.body[:split], fn.body[split:]
     saved = {pushed_name(s, stack) for s in _simple(primal)} - {None}
-    candidates = {v for v in saved if _only_shapes_read(adjoint, v, unbroadcast, stack)}
+    loop_targets = {n.id for loop in gast.walk(fn) if isinstance(loop, gast.For)
+                    for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
+    candidates = {v for v in saved - loop_targets
+                  if _only_shapes_read(adjoint, v, unbroadcast, stack)}
     if not candidates:
         return
     stand_ins = {v: job.namer.fresh(f"{v}_shape") for v in sorted(candidates)}
