@@ -34,6 +34,10 @@ from .resolve import is_setitem
 VIEWS = {"reshape", "transpose", "swapaxes", "moveaxis", "ravel", "squeeze", "expand_dims",
          "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "flip",
          "fliplr", "flipud", "real", "imag", "T", "rot90", "view", "asarray"}
+# Array methods with a rule that always return a new array or a number (``z.sum()``).
+_FRESH_METHODS = {("method", m) for m in (
+    "astype", "clip", "copy", "cumprod", "cumsum", "dot", "flatten", "item", "max", "mean",
+    "min", "prod", "repeat", "std", "sum", "take", "trace", "var")}
 # Calls that make a new container holding the items of their arguments.
 _NEW_CONTAINERS = {"list", "tuple", "dict", "zip", "enumerate", "reversed", "sorted",
                    "items", "values", "keys"}
@@ -306,7 +310,8 @@ class Sharing:
                 self._contents(state, bases))
             return frozenset({site})
         if kind == "rule" and op.rule is not None and op.rule.kind != "user" and (
-                _fresh_library_call(op.rule.key) or _fresh_library_call(op.obj)):
+                _fresh_library_call(op.rule.key) or _fresh_library_call(op.obj)
+                or op.rule.key in _FRESH_METHODS):
             return frozenset({site})
         if kind == "nondiff" and _fresh_library_call(op.obj):
             return frozenset({site})

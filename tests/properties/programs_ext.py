@@ -174,6 +174,9 @@ class ExtGen(Gen):
         names = sorted(scope.arrays)
         if names and self.chance(40):
             name = self.choice(names)
+            if scope.loop and not self.opts.allow_alias_append:
+                # a later trip may write into it before the list is read: store a copy
+                return f"{name}.copy()", scope.arrays[name]
             if not self.opts.allow_alias_append:
                 self.aliased.add(name)
             self.stored_by_name = True
