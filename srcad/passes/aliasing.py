@@ -207,8 +207,17 @@ def check_inplace_augmented(fn, job) -> dict:
     guards, left = {}, dict(found)
     while left:  # one run finds the first stale read; guard its update and look again
         inplace = {u: (changed, container) for u, (changed, container, _) in left.items()}
-        stale = Sharing(fn, job, {}, inplace=inplace).first_stale_read()
+        numbers = Sharing(fn, job, {}, elements_as_numbers=True, inplace=inplace)
+        stale = numbers.first_stale_read()
         if stale is None:
+            if numbers.element_reads and Sharing(
+                    fn, job, {}, inplace=inplace).first_stale_read() is not None:
+                # right if every ``z[i]`` read is a number: check at run time that z is 1-D
+                for stmt, base in numbers.element_reads.items():
+                    guards[stmt] = ("ensure_element", base, (
+                        f"{job.source.location(stmt)}: `{base}[...]` is a row of an array "
+                        "with more than one axis, which sees a later `+=` on the array: "
+                        f"srcad does not follow that; copy the row (`{base}[...].copy()`)"))
             break
         update, other, read = stale
         changed, _, shown = left.pop(update)

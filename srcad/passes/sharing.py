@@ -315,8 +315,8 @@ class Sharing:
             return frozenset({site})
         if kind == "nondiff" and _fresh_library_call(op.obj):
             return frozenset({site})
-        if kind in ("user", "rule") and not may_return_argument(op.obj, set()):
-            return frozenset({site})
+        if kind in ("user", "rule", "nondiff") and not may_return_argument(op.obj, set()):
+            return frozenset({site})  # (a user function called on inactive values: nondiff)
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
                 and value.func.id in _FRESH_BUILTINS:
             return frozenset({site})
