@@ -76,9 +76,9 @@ def check_setitem_aliasing(fn, job, direct_only=False) -> dict:
         # Right if every ``z[i]`` is a number: check at run time that ``z`` is 1-D.
         update, other, read = found
         var = updates[update]
-        return {stmt: ("ensure_element", base, (
-            f"{job.source.location(stmt)}: `{base}[...]` is a row of an array with more "
-            f"than one axis, which sees the later update of `{var}` "
+        return {stmt: ("ensure_element", (base, stmt.value.slice), (
+            f"{job.source.location(stmt)}: `{base}[...]` is not a number here but a row "
+            f"of an array or an item of a list, which sees the later update of `{var}` "
             f"({job.source.location(update)}): srcad does not follow that; copy the row "
             f"(`{base}[...].copy()`)")) for stmt, base in numbers.element_reads.items()}
     update, other, read = found
@@ -214,9 +214,10 @@ def check_inplace_augmented(fn, job) -> dict:
                     fn, job, {}, inplace=inplace).first_stale_read() is not None:
                 # right if every ``z[i]`` read is a number: check at run time that z is 1-D
                 for stmt, base in numbers.element_reads.items():
-                    guards[stmt] = ("ensure_element", base, (
-                        f"{job.source.location(stmt)}: `{base}[...]` is a row of an array "
-                        "with more than one axis, which sees a later `+=` on the array: "
+                    guards[stmt] = ("ensure_element", (base, stmt.value.slice), (
+                        f"{job.source.location(stmt)}: `{base}[...]` is not a number here "
+                        "but a row of an array or an item of a list, which sees a later "
+                        "`+=` on it: "
                         f"srcad does not follow that; copy the row (`{base}[...].copy()`)"))
             break
         update, other, read = stale

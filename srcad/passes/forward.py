@@ -122,7 +122,8 @@ class _Forward:
         guard = job.guards.get(stmt)
         if guard is not None:
             helper, var, message = guard
-            names = [name(v) for v in (var if isinstance(var, tuple) else (var,))]
+            names = [name(v) if isinstance(v, str) else copy.deepcopy(v)
+                     for v in (var if isinstance(var, tuple) else (var,))]
             check = gast.Expr(value=self.call(helper, *names, grammar.const(message)))
             out.append(gast.copy_location(check, stmt))
         op = job.ops.get(stmt)

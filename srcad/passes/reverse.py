@@ -198,7 +198,8 @@ class _Reverse(Adjoints):
         guard = self.job.guards.get(stmt)
         if guard is not None:
             helper, var, message = guard
-            names = [name(v) for v in (var if isinstance(var, tuple) else (var,))]
+            names = [name(v) if isinstance(v, str) else copy.deepcopy(v)
+                     for v in (var if isinstance(var, tuple) else (var,))]
             check = gast.Expr(value=_call(helper, *names, grammar.const(message)))
             return [gast.copy_location(check, stmt)] + self._primal(stmt, in_loop, loop)
         return self._primal(stmt, in_loop, loop)

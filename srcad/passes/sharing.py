@@ -286,8 +286,10 @@ class Sharing:
             base = value.value.id
             if element and base in self.vectors:
                 return frozenset()  # an element of a 1-D array: a number
-            if element and self.elements_as_numbers and self.job.kinds.get(base) == "array":
-                self.element_reads[stmt] = base  # a number, unless ``base`` has 2+ axes
+            if element and self.elements_as_numbers \
+                    and self.job.kinds.get(base, "unknown") in ("array", "unknown"):
+                # a number, unless ``base`` has 2+ axes or is a list: checked when it runs
+                self.element_reads[stmt] = base
                 return frozenset()
             return self._contents(state, [value.value.id])
         if isinstance(value, gast.Attribute):

@@ -176,10 +176,10 @@ def ensure_own_item(value, container, message):
             raise UnsupportedError(message)
 
 
-def ensure_element(base, message):
-    """Raise ``message`` if ``base`` has more than one axis: ``base[i]`` is then a view that
-    sees later updates of ``base``, where srcad took it for a number of its own."""
-    if isinstance(base, np.ndarray) and base.ndim > 1:
+def ensure_element(base, idx, message):
+    """Raise ``message`` unless ``base[idx]`` is a number: srcad took it for one, of its own,
+    where a row of an array or an item of a list would see later updates."""
+    if not isinstance(base[idx], (int, float, complex, np.number)):
         raise UnsupportedError(message)
 
 

@@ -582,6 +582,50 @@ def test_in_place_update_of_an_unshared_value(name):
     assert srcad.jvp(f)(X, 1.0)[1] == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(3,), (2, 2)])
+def test_element_read_before_an_item_write(shape):
+    """``s = z[0]`` then ``z[0, ...] = v``: a number of its own for a 1-D ``z`` (right), a
+    row that sees the write for a 2-D one (refused when the derivative runs)."""
+    f = make_function(f"""\
+def f(x):
+    z = np.ones({shape}) * x
+    s = z[0]
+    z[(0,) * {len(shape)}] = x * x
+    return np.sum(s) + np.sum(z)
+""")
+    if len(shape) == 1:
+        assert srcad.grad(f)(X) == pytest.approx(1 + 2 * X + 2, rel=1e-12)
+    else:
+        with pytest.raises(srcad.UnsupportedError, match="not a number here"):
+            srcad.grad(f)(X)
+
+
+def test_element_of_a_list_item_before_the_item_is_updated_in_place():
+    """``r = arrs[1][0]`` is a number when ``arrs[1]`` is a 1-D array (found by the
+    generator: was refused); an item of a list of lists is not, and is refused when the
+    derivative runs."""
+    f = make_function("""\
+def f(x):
+    arrs = [np.ones(2), np.ones(2) * x]
+    r = arrs[1][0]
+    arrs[1] *= 0.5
+    return r + np.sum(arrs[1])
+""")
+    assert srcad.grad(f)(X) == pytest.approx(2.0, rel=1e-12)  # x + 0.5 * 2 x
+    assert srcad.jvp(f)(X, 1.0)[1] == pytest.approx(2.0, rel=1e-12)
+    g = make_function("""\
+def f(x):
+    rows = [[np.ones(2) * x]]
+    row = rows[0]
+    r = row[0]
+    row[0] *= 0.5
+    return np.sum(r) + np.sum(row[0])
+""")
+    assert g(1.0) == 2.0  # r is the item updated in place
+    with pytest.raises(srcad.UnsupportedError):
+        srcad.grad(g)(X)
+
+
 def test_row_read_before_in_place_update_is_refused_when_it_runs():
     f = make_function("""\
 def f(x):
@@ -591,7 +635,7 @@ def f(x):
     return np.sum(s) + np.sum(z)
 """)
     assert f(1.0) == 3.0  # s sees the update: 2 * 0.5 + 4 * 0.5
-    with pytest.raises(srcad.UnsupportedError, match="is a row of an array"):
+    with pytest.raises(srcad.UnsupportedError, match="not a number here but a row of an"):
         srcad.grad(f)(X)
 
 
