@@ -35,8 +35,8 @@ comprehension in a ``while`` condition (UnsupportedError), and an array written 
 that is later rebound to a float (srcad refuses the item write if the name is put into a
 list display afterwards: bug G of test_extended.py).
 
-Known srcad bugs are avoided unless the matching ``ExtOptions`` flag is set (each has a
-strict-xfail regression test in test_extended.py):
+Patterns srcad refuses, or did, are avoided unless the matching ``ExtOptions`` flag is set
+(each has a regression test in test_extended.py):
 
 * ``allow_alias_append``: an array appended by name (``arrs.append(z)``, or in a display
   ``arrs = [z]``) is the list's item, so a later ``z[i] = e``, ``z += e`` or
@@ -44,10 +44,10 @@ strict-xfail regression test in test_extended.py):
   silent wrong derivatives before), mostly when the derivative runs; without the flag an
   array put into a list by name is never written again, nor are that list's items
   updated in place, so that every program is differentiated.
-* ``for_second_order``: programs for ``check_grads(order=2)``.  Both second-order modes
-  refuse whole-array updates ``z += e`` in loops followed by item writes, and
-  comprehensions in loops with item writes (bug D).  With the flag none of these is
-  generated (comprehensions only outside loops).
+* ``for_second_order``: programs for ``check_grads(order=2)``: no whole-array updates
+  ``z += e`` in loops followed by item writes, no comprehensions in loops with item writes
+  (both were refused at second order, bug D, fixed since; comprehensions only outside
+  loops).
 """
 
 from __future__ import annotations

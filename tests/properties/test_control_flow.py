@@ -349,7 +349,12 @@ def test_second_order_matches_finite_differences_of_the_gradient(case):
     finite differences of the function.  Derandomized: finite differences of a gradient
     are unreliable next to a branch switch, and a fixed set of examples avoids such
     points once and for all."""
-    program, args, wrt = case
+    check_second_order(*case)
+
+
+def check_second_order(program, args, wrt):
+    """``check_grads(order=2)``: both second-order modes against finite differences of
+    the gradient, which is itself first checked against finite differences."""
     _describe(program, args, wrt)
     positions = wrt if isinstance(wrt, tuple) else (wrt,)
     with np.errstate(all="ignore"):

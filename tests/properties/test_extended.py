@@ -11,7 +11,7 @@ where every comparison keeps its outcome a step ``1e-3`` away in every coordinat
 
 The tests are derandomized (a fixed set of examples, chosen once and for all) and sized to
 run in well under a minute.  Regression tests for what the generator (and its reductions)
-found are at the end: closed-form values, strict xfails for the bugs that are not fixed yet:
+found are at the end, against closed forms (every bug found so far is fixed or refused):
 
 A. (refused now) an array put into a list (append, a helper's result, a for target,
    ``d[k] = z``, a comprehension, ``pop``, an item read back, tuple unpacking) and then
@@ -44,7 +44,7 @@ import srcad
 from .programs_cf import cf_arguments
 from .programs_ext import ExtOptions, ext_programs
 from .strategies import make_function
-from .test_control_flow import _describe, check_forward, check_program
+from .test_control_flow import check_forward, check_program, check_second_order
 
 DERANDOMIZED = dict(derandomize=True, database=None, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -78,19 +78,13 @@ def test_extended_forward_mode_matches_finite_differences(case):
                  max_positions=1))
 def test_extended_second_order_matches_finite_differences(case):
     """``check_grads(order=2)``: reverse-over-reverse and forward-over-reverse."""
-    program, args, wrt = case
-    _describe(program, args, wrt)
-    positions = wrt if isinstance(wrt, tuple) else (wrt,)
-    with np.errstate(all="ignore"):
-        srcad.check_grads(program.build(), program.copy_args(args), wrt=positions, order=2,
-                          rtol=1e-4, atol=1e-5)
+    check_second_order(*case)
 
 
 # ------------------------------------------------------------------ what the generator found
 #
 # Each is the smallest program found for a bug, with the derivative in closed form.  The
-# generator avoids the pattern (see the ExtOptions flags and ``for_second_order``); the
-# strict xfails pass, and so fail the run, once srcad is fixed.
+# generator avoids the patterns srcad refuses (see the ExtOptions flags).
 
 X = 0.7
 
