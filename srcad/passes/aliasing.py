@@ -17,22 +17,7 @@ import gast
 from .. import grammar
 from ..errors import UnsupportedError
 from .activity import targets
-from .optimize import loaded_names
 from .sharing import VIEWS, Sharing, callee_name
-
-def _read_after(fn, var, stmt, exclude=None) -> bool:
-    """Whether ``var`` may be read after ``stmt`` runs (anywhere, if ``stmt`` is in a loop)."""
-    order = {id(s): i for i, s in enumerate(grammar.simple_statements(fn.body))}
-    loops = [{id(s) for s in grammar.simple_statements(loop.body)} for loop in gast.walk(fn)
-             if isinstance(loop, (gast.For, gast.While))]
-    for other in grammar.simple_statements(fn.body):
-        if other is exclude or var not in loaded_names(other):
-            continue
-        if order[id(other)] > order[id(stmt)] or any(
-                id(stmt) in body and id(other) in body for body in loops):
-            return True
-    return False
-
 
 def check_setitem_aliasing(fn, job, direct_only=False) -> dict:
     """Refuse an update in place (``x[i] = v``, ``xs.append(v)``, ``xs.pop()``) when
@@ -73,14 +58,10 @@ def check_setitem_aliasing(fn, job, direct_only=False) -> dict:
         found = Sharing(fn, job, updates, direct_only).first_stale_read()
         if found is None:
             return {}
-        # Right if every ``z[i]`` is a number: check at run time that ``z`` is 1-D.
-        update, other, read = found
-        var = updates[update]
-        return {stmt: ("ensure_element", (base, stmt.value.slice), (
-            f"{job.source.location(stmt)}: `{base}[...]` is not a number here but a row "
-            f"of an array or an item of a list, which sees the later update of `{var}` "
-            f"({job.source.location(update)}): srcad does not follow that; copy the row "
-            f"(`{base}[...].copy()`)")) for stmt, base in numbers.element_reads.items()}
+        update, _, _ = found
+        return _element_guards(job, numbers.element_reads,
+                               f"the later update of `{updates[update]}` "
+                               f"({job.source.location(update)})")
     update, other, read = found
     var = updates[update]
     view = "it may be a view into another array; " if _bound_to_view(fn, var) else ""
@@ -94,73 +75,20 @@ def check_setitem_aliasing(fn, job, direct_only=False) -> dict:
              "changes one value only")
 
 
+def _element_guards(job, element_reads, update) -> dict:
+    """Run-time checks for the reads ``r = z[i]`` the analysis took for numbers (right if
+    each is one): each raises unless ``z[i]`` is a number when it runs."""
+    return {stmt: ("ensure_element", (base, stmt.value.slice), (
+        f"{job.source.location(stmt)}: `{base}[...]` is not a number here but a row of an "
+        f"array or an item of a list, which sees {update}: srcad does not follow that; "
+        f"copy the row (`{base}[...].copy()`)")) for stmt, base in element_reads.items()}
+
+
 def _bound_to_view(fn, var) -> bool:
     return any(isinstance(s, gast.Assign) and var in targets(s) and (
         isinstance(s.value, (gast.Subscript, gast.Attribute))
         or (isinstance(s.value, gast.Call) and callee_name(s.value) in VIEWS))
         for s in grammar.simple_statements(fn.body))
-
-
-def check_augmented_aliasing(fn, job) -> dict:
-    """``a += v`` updates an array in place, where srcad computes ``a = a + v``: when
-    another name may share the array and is read afterwards, the two would differ.  Returns
-    the statements to guard: at run time they raise if the value is an array."""
-    from .resolve import is_setitem
-    spots = {(line, col): var for line, col, var in job.augmented}
-    updated, guards = {}, {}
-
-    def read_after(var, stmt) -> bool:
-        return _read_after(fn, var, stmt)
-
-    for stmt in grammar.simple_statements(fn.body):
-        value = getattr(stmt, "value", None)
-        var = spots.get((getattr(stmt, "lineno", None), getattr(stmt, "col_offset", None)))
-        if var is not None and isinstance(value, gast.BinOp) \
-                and isinstance(value.left, gast.Name) and not is_setitem(stmt) \
-                and _version_of(value.left.id, var) and targets(stmt) \
-                and _version_of(targets(stmt)[0], var) \
-                and job.kinds.get(value.left.id) != "scalar":
-            updated[value.left.id] = stmt
-    if job.is_callee:
-        for var in set(updated) & set(grammar.params(fn)):
-            error = UnsupportedError(
-                f"`+=` would change the argument `{var}` of the helper `{job.name}` in place, "
-                f"which srcad does not follow into the caller (in function `{job.name}`)",
-                job.source.location(updated[var]),
-                hint=f"write `{var} = {var} + ...` to make a new array")
-            guards[updated[var]] = ("ensure_rebindable", var, str(error))
-    if not updated:
-        return guards
-    for stmt in grammar.simple_statements(fn.body):
-        op = job.ops.get(stmt)
-        if op is None:
-            continue
-        stored = targets(stmt)
-        shares = None
-        if op.kind == "copy" and (op.bindings["x"].id in updated or set(stored) & set(updated)):
-            shares = (op.bindings["x"].id, stored[0])
-        elif set(stored) & set(updated) and isinstance(stmt.value, (gast.Subscript,
-                                                                   gast.Attribute)):
-            shares = (stored[0], stmt.value.value.id)
-        elif op.kind in ("container", "append"):
-            sources = stmt.value.args if op.kind == "append" else [stmt.value]
-            used = {n.id for s in sources for n in gast.walk(s) if isinstance(n, gast.Name)}
-            if used & set(updated):
-                shares = (sorted(used & set(updated))[0], "a list, tuple or dict")
-        if shares:
-            var = shares[0] if shares[0] in updated else shares[1]
-            other = shares[1] if var == shares[0] else shares[0]
-            if other in job.kinds and not read_after(other, updated[var]):
-                continue  # the in-place change would not be seen: rebinding is the same
-            error = UnsupportedError(
-                f"`+=` would change the array `{var}` in place, and `{other}` shares it "
-                f"(in function `{job.name}`)", job.source.location(updated[var]),
-                hint=f"write `{var} = {var} + ...` to make a new array, or copy first: "
-                     f"`{var} = {var}.copy()`")
-            # Numbers are rebound by ``+=`` as srcad computes it; only an array is a
-            # problem, and whether ``var`` holds one is known when the code runs.
-            guards[updated[var]] = ("ensure_rebindable", var, str(error))
-    return guards
 
 
 def check_inplace_augmented(fn, job) -> dict:
@@ -170,8 +98,6 @@ def check_inplace_augmented(fn, job) -> dict:
     statement gets a run-time guard that raises if the value is an array (a number is
     rebound either way).  ``xs[k] += v`` on an array that the same container also holds in
     another slot (``xs = [z, z]``) is caught at run time too."""
-    if (job.source.filename or "").startswith("<srcad "):
-        return {}
     from .resolve import is_setitem
     names = {(line, col): var for line, col, var in job.augmented}
     items = {(line, col): var for line, col, var in job.augmented_items}
@@ -204,7 +130,22 @@ def check_inplace_augmented(fn, job) -> dict:
             continue
         if job.kinds.get(changed) != "scalar":
             found[update] = (changed, container, shown)
-    guards, left = {}, dict(found)
+    guards = {}
+    if job.is_callee:  # the caller would not see the change
+        params = set(grammar.params(fn))
+        for update, (changed, container, _) in list(found.items()):
+            if container is None and changed in params:
+                op = _symbol(update)
+                error = UnsupportedError(
+                    f"`{op}=` would change the argument `{changed}` of the helper "
+                    f"`{job.name}` in place, which srcad does not follow into the caller "
+                    f"(in function `{job.name}`)", job.source.location(update),
+                    hint=f"write `{changed} = {changed} {op} ...` to make a new array")
+                guards[update] = ("ensure_rebindable", changed, str(error))
+                del found[update]
+    if (job.source.filename or "").startswith("<srcad "):
+        return guards  # srcad's own code, differentiated again: checked at first order
+    left = dict(found)
     while left:  # one run finds the first stale read; guard its update and look again
         inplace = {u: (changed, container) for u, (changed, container, _) in left.items()}
         numbers = Sharing(fn, job, {}, elements_as_numbers=True, inplace=inplace)
@@ -212,13 +153,8 @@ def check_inplace_augmented(fn, job) -> dict:
         if stale is None:
             if numbers.element_reads and Sharing(
                     fn, job, {}, inplace=inplace).first_stale_read() is not None:
-                # right if every ``z[i]`` read is a number: check at run time that z is 1-D
-                for stmt, base in numbers.element_reads.items():
-                    guards[stmt] = ("ensure_element", (base, stmt.value.slice), (
-                        f"{job.source.location(stmt)}: `{base}[...]` is not a number here "
-                        "but a row of an array or an item of a list, which sees a later "
-                        "`+=` on it: "
-                        f"srcad does not follow that; copy the row (`{base}[...].copy()`)"))
+                guards.update(_element_guards(job, numbers.element_reads,
+                                              "a later `+=` on it"))
             break
         update, other, read = stale
         changed, _, shown = left.pop(update)

@@ -40,7 +40,6 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
         kinds_key(job.param_kinds), "fwd")
     calls.IN_PROGRESS[own] = ",".join(job.namer.tangent(p) for p in job.wrt_names)
     job.guards = {**aliasing.check_setitem_aliasing(fn, job, direct_only=True),
-                  **aliasing.check_augmented_aliasing(fn, job),
                   **aliasing.check_inplace_augmented(fn, job)}
     sweep = _Forward(job, fn)
     # A parameter outside ``wrt`` that is later assigned an active value (``y *= x``)

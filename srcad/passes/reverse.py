@@ -55,7 +55,6 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     _HELPER_NAMES.clear()
     _HELPER_NAMES.update(job.template_globals)
     job.guards = {**aliasing.check_setitem_aliasing(fn, job),
-                  **aliasing.check_augmented_aliasing(fn, job),
                   **aliasing.check_inplace_augmented(fn, job)}
     sweep = _Reverse(job, fn)
     result_name = ret.value.id

@@ -137,6 +137,15 @@ def view_updated_base_read(x):
     return np.sum(y) + np.sum(x)
 
 
+def _bump(a):
+    a += 1.0  # changes the caller's array in place
+    return np.sum(a * a)
+
+
+def calls_helper_bumping_argument(x):
+    return _bump(x) + np.sum(x)
+
+
 def copied_into(x):
     y = np.zeros(3)
     np.copyto(y, x)  # gave 1.0 instead of 2.0 * x: the update of y was not seen
@@ -149,10 +158,16 @@ def copied_into(x):
     (loop_over_dict, {"a": 1.0}, "over a dict directly"),
     (shared_array_updated, np.ones(2), "`b` may share it"),
     (view_updated_base_read, np.ones(3), "may be a view"),
+    (calls_helper_bumping_argument, np.ones(2), "would change the argument `a` of the helper"),
 ])
 def test_refused_clearly(fn, x, words):
     with pytest.raises(srcad.UnsupportedError, match=words):
         srcad.grad(fn)(x)
+
+
+def test_helper_bumping_a_number_is_right():
+    """``a += 1.0`` rebinds a number: only an array argument is refused."""
+    assert srcad.grad(calls_helper_bumping_argument)(0.5) == pytest.approx(2 * 1.5 + 1.0)
 
 
 # -- appending to a list: found by the examples (both gave wrong gradients silently) ------
