@@ -819,17 +819,24 @@ class Gen:
         name = self.choice(names)
         self.wrote(scope, name)
         index = self.choice([str(k) for k in range(-N, N)] + self.index_vars(scope) * 3)
-        op = self.choice(("=", "=", "+=", "*="))
+        line, bound = self.item_update(scope, f"{name}[{index}]", ("=", "=", "+=", "*="),
+                                       scope.arrays[name])
+        scope.arrays[name] = bound
+        return [line]
+
+    def item_update(self, scope: Scope, target: str, ops, bound: float):
+        """``target = e``, ``target += e`` (kept small in loops) or ``target *= tanh(e)``,
+        the operator drawn from ``ops``, and the bound of the values ``target``'s container
+        holds afterwards (it was ``bound``)."""
+        op = self.choice(ops)
         if op == "*=":
-            return [f"{name}[{index}] *= np.tanh({self.expr(scope, 2).text})"]
+            return f"{target} *= np.tanh({self.expr(scope, 2).text})", bound
         e = self.finish(self.expr(scope, 2), BOUND)
         if op == "+=":
             if scope.loop or e.b > 0.5:
                 e = E(f"0.5 * np.tanh({e.text})", 0.5)
-            scope.arrays[name] += e.b
-        else:
-            scope.arrays[name] = max(scope.arrays[name], e.b)
-        return [f"{name}[{index}] {op} {e.text}"]
+            return f"{target} += {e.text}", bound + e.b
+        return f"{target} = {e.text}", max(bound, e.b)
 
     # --------------------------------------------------------------------- result
     def result(self, scope: Scope) -> str:

@@ -467,17 +467,8 @@ class ExtGen(Gen):
             target = f'{name}["{self.choice("ab")}"]'
         else:
             target = f"{name}[{self.list_index(scope, name)}]"
-        op = self.choice(("=", "+=", "+=", "*="))
-        if op == "*=":
-            return [f"{target} *= np.tanh({self.expr(scope, 2).text})"]
-        e = self.finish(self.expr(scope, 2), BOUND)
-        if op == "+=":
-            if scope.loop or e.b > 0.5:
-                e = E(f"0.5 * np.tanh({e.text})", 0.5)
-            info[2] += e.b
-        else:
-            info[2] = max(info[2], e.b)
-        return [f"{target} {op} {e.text}"]
+        line, info[2] = self.item_update(scope, target, ("=", "+=", "+=", "*="), info[2])
+        return [line]
 
     def s_unpack(self, scope: Scope) -> list[str]:
         swappable = sorted(n for n in scope.floats
