@@ -30,6 +30,7 @@ not differentiable (constructors, ``np.shape``, ``np.floor`` …) are registered
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import inspect
 import math
@@ -148,31 +149,34 @@ RULES: dict[object, Rule] = {}
 NONDIFF: dict[object, str] = {}
 
 
+@functools.lru_cache(maxsize=None)
 def _signature(params: str) -> inspect.Signature:
+    """The signature of a function with the parameter list ``params`` (many rules share one)."""
     try:
-        fdef = gast.parse(f"def _({params}): pass").body[0]
+        function = eval(f"lambda {params}: None", {"np": np})
     except SyntaxError as exc:
         raise RuleError(f"bad parameter list {params!r}: {exc}") from None
-    ns: dict = {}
-    exec(compile(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])), "<rule>", "exec"),
-         {"np": np}, ns)
-    return inspect.signature(ns["_"])
+    return inspect.signature(function)
 
 
 def resolve_name(dotted: str):
     """The object a dotted name such as ``numpy.linalg.inv`` refers to, or None."""
     parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
+    obj = sys.modules.get(parts[0])
+    if obj is None:
         try:
-            obj = importlib.import_module(".".join(parts[:cut]))
+            obj = importlib.import_module(parts[0])
         except ImportError:
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr, None)
-            if obj is None:
+            return getattr(builtins, dotted, None)
+    for i, attr in enumerate(parts[1:], 2):
+        found = getattr(obj, attr, None)
+        if found is None:  # a submodule not imported yet
+            try:
+                found = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
                 return None
-        return obj
-    return getattr(builtins, dotted, None)
+        obj = found
+    return obj
 
 
 def _check_template(stmts, rule_name, params, outputs, which, extra=()):
