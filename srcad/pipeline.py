@@ -17,7 +17,7 @@ import gast
 
 from . import emit, rules
 from .errors import InternalError, SrcadError
-from .grammar import dotted
+from .grammar import copy_tree, dotted
 from .naming import Namer
 from .passes import (activity, anf, calls, control, cse, desugar, fence, forward, kinds, resolve,
                      reverse, ssa)
@@ -137,10 +137,9 @@ def run_steps(fn, job, steps):
 
 def make_job(source: Source, wrt_names, single_wrt=True, optimize=True,
              param_kinds=None) -> Job:
-    import copy
     job = Job(source, list(wrt_names), single_wrt, optimize)
     job.param_kinds = dict(param_kinds or {})
-    tree = copy.deepcopy(source.tree)
+    tree = copy_tree(source.tree)
     names = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
     job.namer.reserve(*names)
     free = _free_names(tree)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import __future__
 import builtins
-import copy
 import dis
 import hashlib
 import inspect
@@ -27,6 +26,8 @@ import types
 from dataclasses import dataclass, field
 
 import gast
+
+from .grammar import copy_tree
 
 from .errors import Location, SourceError
 
@@ -129,7 +130,7 @@ def get_source(fn) -> Source:
             raise _mismatch(fn, filename, file_lines,
                             f"no `{_kind(fn)}` starts at line {code.co_firstlineno}")
         _check_matches_running_code(fn, filename, file_lines)
-        node = copy.deepcopy(node)
+        node = copy_tree(node)
     else:
         node = _parse_block(fn, filename, file_lines)
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -354,13 +355,13 @@ def _parse_block(fn, filename, file_lines):
 
 
 def _lambda_code(lam):
-    expr = gast.Expression(body=copy.deepcopy(lam))
+    expr = gast.Expression(body=copy_tree(lam))
     code = compile(gast.gast_to_ast(gast.fix_missing_locations(expr)), "<lambda>", "eval")
     return next(c for c in code.co_consts if isinstance(c, types.CodeType))
 
 
 def _function_code(fdef):
-    fdef = copy.deepcopy(fdef)
+    fdef = copy_tree(fdef)
     fdef.decorator_list = []
     mod = gast.Module(body=[fdef], type_ignores=[])
     code = compile(gast.gast_to_ast(gast.fix_missing_locations(mod)), "<check>", "exec")

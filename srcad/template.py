@@ -9,10 +9,11 @@ generated code maps back to the user's line.
 
 from __future__ import annotations
 
-import copy
 import textwrap
 
 import gast
+
+from .grammar import copy_tree
 
 
 def parse(text: str) -> list[gast.stmt]:
@@ -68,7 +69,7 @@ class _Substitute(gast.NodeTransformer):
         value = self.mapping[node.id]
         if isinstance(value, str):
             return gast.Name(id=value, ctx=node.ctx, annotation=None, type_comment=None)
-        new = copy.deepcopy(value)
+        new = copy_tree(value)
         _set_ctx(new, node.ctx)
         return new
 
@@ -86,7 +87,7 @@ def instantiate(stmts, mapping: dict, origin=None) -> list[gast.stmt]:
     """Copies of ``stmts`` with names substituted; locations copied from ``origin``."""
     out = []
     for stmt in stmts:
-        new = _Substitute(mapping).visit(copy.deepcopy(stmt))
+        new = _Substitute(mapping).visit(copy_tree(stmt))
         if origin is not None:
             for node in gast.walk(new):
                 if hasattr(node, "lineno"):
@@ -99,7 +100,7 @@ def instantiate(stmts, mapping: dict, origin=None) -> list[gast.stmt]:
 
 
 def substitute_expr(expr, mapping: dict):
-    return _Substitute(mapping).visit(copy.deepcopy(expr))
+    return _Substitute(mapping).visit(copy_tree(expr))
 
 
 def drop_default_arguments(stmts, signature, bindings, helpers, own_names=()) -> list:
@@ -122,7 +123,7 @@ def drop_default_arguments(stmts, signature, bindings, helpers, own_names=()) ->
             at_default.add(param)
     if not at_default:
         return stmts
-    out = [copy.deepcopy(stmt) for stmt in stmts]
+    out = [copy_tree(stmt) for stmt in stmts]
     for stmt in out:
         for node in gast.walk(stmt):
             if not isinstance(node, gast.Call):

@@ -8,13 +8,12 @@ Accumulation: the first contribution to an adjoint assigns it; later ones rebind
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
 from .. import comments, grammar, rules, template
 from ..errors import InternalError, NoRuleError, UnsupportedError
-from ..grammar import assign, name
+from ..grammar import assign, copy_tree, name
 from .activity import targets
 from .optimize import loaded_names
 
@@ -198,7 +197,7 @@ class Adjoints:
         out = []
         if var in job.active and bvar in self.defined:
             if isinstance(value, gast.Name) and value.id in job.active:
-                item = gast.Subscript(value=name(bvar), slice=copy.deepcopy(index),
+                item = gast.Subscript(value=name(bvar), slice=copy_tree(index),
                                       ctx=gast.Load())
                 if job.kinds.get(value.id) in ("scalar", "array"):
                     item = _call("unbroadcast", item, name(value.id))
@@ -209,9 +208,9 @@ class Adjoints:
                 # restore)
                 if out:
                     out.insert(0, comments.adjoint_marker(stmt, job))
-                zero = _call("zero_at", name(bvar), copy.deepcopy(index), name(var))
+                zero = _call("zero_at", name(bvar), copy_tree(index), name(var))
                 return out + [_SaveItem(var, index, False, stmt), assign(bvar, zero, stmt)]
-            out.append(assign(bvar, _call("zero_at", name(bvar), copy.deepcopy(index)), stmt))
+            out.append(assign(bvar, _call("zero_at", name(bvar), copy_tree(index)), stmt))
         if out:
             out.insert(0, comments.adjoint_marker(stmt, job))
         return out + [_SaveItem(var, index, False, stmt)]
@@ -226,7 +225,7 @@ class Adjoints:
             pairs = [(grammar.const(i), e) for i, e in enumerate(value.elts)]
         out = []
         for i, (key, elt) in enumerate(pairs):
-            item = gast.Subscript(value=name(bt), slice=copy.deepcopy(key), ctx=gast.Load())
+            item = gast.Subscript(value=name(bt), slice=copy_tree(key), ctx=gast.Load())
             out.extend(self.contribution(elt, item, f"{target.id}_{i}", stmt))
         return out
 
@@ -307,7 +306,7 @@ class Adjoints:
             parts = self.job.namer.fresh(f"b{param}")
             out = [assign(parts, value, stmt)]
             for i, (key, elt) in enumerate(hits):
-                item = gast.Subscript(value=name(parts), slice=copy.deepcopy(key),
+                item = gast.Subscript(value=name(parts), slice=copy_tree(key),
                                       ctx=gast.Load())
                 out.extend(self.contribution(elt, item, f"{param}_{i}", stmt))
             return out

@@ -20,11 +20,10 @@ Example::
 
 from __future__ import annotations
 
-import copy
-
 import gast
 
 from .. import grammar
+from ..grammar import copy_tree
 from ..errors import UnsupportedError
 
 _JUMPS = (gast.Break, gast.Continue, gast.Return)
@@ -138,7 +137,7 @@ class _Lowering:
                 if block and isinstance(block[-1], gast.If) and _may_jump(block[-1]):
                     self._push_rest(block[-1], rest, in_loop)
                 else:
-                    setattr(stmt, branch, self.block(block + copy.deepcopy(rest), in_loop))
+                    setattr(stmt, branch, self.block(block + copy_tree(rest), in_loop))
 
     def _result(self):
         if self.result is None:

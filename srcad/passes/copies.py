@@ -34,16 +34,34 @@ def run(fn: gast.FunctionDef) -> None:
         returned = _loads(fn.body[-1])
     stores, loads = _counts(fn)
     adjoint = fn.body[split:]
-    while True:
-        done = _propagate_one(adjoint, stores, loads, returned)
+    while _propagate(adjoint, stores, loads, returned):
+        pass  # another sweep: a removed copy may let an earlier one go
+    fn.body[split:] = adjoint
+
+
+def _propagate(block: list, stores, loads, returned) -> bool:
+    """Remove the copies of ``block`` and of the blocks nested in it that can go, in one
+    sweep; whether any went."""
+    changed = False
+    i = 0
+    while i < len(block):
+        stmt = block[i]
+        if isinstance(stmt, _COMPOUND):
+            changed |= _propagate(stmt.body, stores, loads, returned)
+            changed |= _propagate(stmt.orelse, stores, loads, returned)
+            i += 1
+            continue
+        done = _propagate_one(block, i, stores, loads, returned)
         if done is None:
-            break
+            i += 1
+            continue
+        changed = True
         a, b = done  # keep the counts up to date: the copy is gone, ``b`` read for ``a``
         stores[a] = stores.get(a, 0) - 1
         loads[b] = loads.get(b, 0) - 1
         if a != b:
             loads[b] += loads.pop(a, 0)
-    fn.body[split:] = adjoint
+    return changed
 
 
 def _counts(fn):
@@ -73,41 +91,32 @@ def _copy(stmt):
     return None
 
 
-def _propagate_one(block: list, stores, loads, returned):
-    """Remove one copy ``a = b`` from ``block`` or a block nested in it and return
-    ``(a, b)``; None if there is none."""
-    for i, stmt in enumerate(block):
-        if isinstance(stmt, _COMPOUND):
-            done = _propagate_one(stmt.body, stores, loads, returned) \
-                or _propagate_one(stmt.orelse, stores, loads, returned)
-            if done is not None:
-                return done
-            continue
-        pair = _copy(stmt)
-        if pair is None:
-            continue
-        a, b = pair
-        if a == b:
-            del block[i]
-            return a, b
-        if stores.get(a) != 1 or a in returned:
-            continue
-        rest = block[i + 1:]
-        readers = [k for k, s in enumerate(rest) if a in _loads(s)]
-        if sum(1 for s in rest for n in gast.walk(s) if isinstance(n, gast.Name)
-               and n.id == a and isinstance(n.ctx, gast.Load)) != loads.get(a, 0):
-            continue  # read elsewhere: in another block, or around a loop
-        if not readers:
-            continue
-        last = readers[-1]
-        if any(b in _stores(s) and _copy(s) != (b, a) for s in rest[:last]) \
-                or (b in _stores(rest[last]) and not isinstance(rest[last], gast.Assign)):
-            continue
+def _propagate_one(block: list, i: int, stores, loads, returned):
+    """Remove ``block[i]`` if it is a copy ``a = b`` that can go, and return ``(a, b)``;
+    None if it stays."""
+    pair = _copy(block[i])
+    if pair is None:
+        return None
+    a, b = pair
+    if a == b:
         del block[i]
-        for s in rest[:last + 1]:
-            for node in gast.walk(s):
-                if isinstance(node, gast.Name) and node.id == a \
-                        and isinstance(node.ctx, gast.Load):
-                    node.id = b
         return a, b
-    return None
+    if stores.get(a) != 1 or a in returned:
+        return None
+    rest = block[i + 1:]
+    readers = [k for k, s in enumerate(rest) if a in _loads(s)]
+    if sum(1 for s in rest for n in gast.walk(s) if isinstance(n, gast.Name)
+           and n.id == a and isinstance(n.ctx, gast.Load)) != loads.get(a, 0):
+        return None  # read elsewhere: in another block, or around a loop
+    if not readers:
+        return None
+    last = readers[-1]
+    if any(b in _stores(s) and _copy(s) != (b, a) for s in rest[:last]) \
+            or (b in _stores(rest[last]) and not isinstance(rest[last], gast.Assign)):
+        return None
+    del block[i]
+    for s in rest[:last + 1]:
+        for node in gast.walk(s):
+            if isinstance(node, gast.Name) and node.id == a and isinstance(node.ctx, gast.Load):
+                node.id = b
+    return a, b

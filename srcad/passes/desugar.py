@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import copy_tree
+
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     job.outside_names = {n.id for n in _walk_outside_comprehensions(fn)
@@ -78,7 +80,6 @@ class _InlineLambdas(gast.NodeTransformer):
         self.generic_visit(node)
         if not (isinstance(node.func, gast.Name) and node.func.id in self.lambdas):
             return node
-        import copy as _copy
         lam = self.lambdas[node.func.id].value
         params = [a.id for a in lam.args.posonlyargs + lam.args.args]
         bound = dict(zip(params, node.args))
@@ -87,7 +88,7 @@ class _InlineLambdas(gast.NodeTransformer):
             from ..errors import UnsupportedError
             raise UnsupportedError(f"wrong arguments for the lambda `{node.func.id}`",
                                    self.job.source.location(node))
-        body = _copy.deepcopy(lam.body)
+        body = copy_tree(lam.body)
         # Arguments are substituted as expressions: a parameter used twice evaluates its
         # argument twice, which is harmless for the side-effect-free code srcad accepts.
         return _Substitute(bound).visit(body)
@@ -99,8 +100,7 @@ class _Substitute(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if node.id in self.bound and isinstance(node.ctx, gast.Load):
-            import copy as _copy
-            return _copy.deepcopy(self.bound[node.id])
+            return copy_tree(self.bound[node.id])
         return node
 
 
@@ -241,10 +241,9 @@ def _lower(stmt, job):
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
         return []  # docstring or a bare constant
     if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
-        import copy as _copy
         if isinstance(stmt.target.value, gast.Name):
             job.augmented_items.add((stmt.lineno, stmt.col_offset, stmt.target.value.id))
-        read = _copy.deepcopy(stmt.target)
+        read = copy_tree(stmt.target)
         for node in gast.walk(read):
             if hasattr(node, "ctx") and isinstance(node.ctx, gast.Store):
                 node.ctx = gast.Load()

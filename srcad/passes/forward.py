@@ -21,14 +21,13 @@ forward derivative, which returns the value and its tangent together.
 
 from __future__ import annotations
 
-import copy
 import inspect
 
 import gast
 
 from .. import comments, grammar, rules, template
 from ..errors import NoRuleError, UnsupportedError
-from ..grammar import assign, name
+from ..grammar import assign, copy_tree, name
 from . import aliasing, calls
 from .activity import targets
 from .adjoints import _drop_unused, _is_append, checked_result, own_names
@@ -88,7 +87,7 @@ class _Forward:
             parts = [self.operand_tangent(e) for e in expr.elts]
             if all(p is None for p in parts):
                 return None
-            elts = [p if p is not None else self.call("zeros_like", copy.deepcopy(e))
+            elts = [p if p is not None else self.call("zeros_like", copy_tree(e))
                     for p, e in zip(parts, expr.elts)]
             return type(expr)(elts=elts, ctx=gast.Load())
         return None
@@ -121,7 +120,7 @@ class _Forward:
         guard = job.guards.get(stmt)
         if guard is not None:
             helper, var, message = guard
-            names = [name(v) if isinstance(v, str) else copy.deepcopy(v)
+            names = [name(v) if isinstance(v, str) else copy_tree(v)
                      for v in (var if isinstance(var, tuple) else (var,))]
             check = gast.Expr(value=self.call(helper, *names, grammar.const(message)))
             out.append(gast.copy_location(check, stmt))
@@ -163,11 +162,11 @@ class _Forward:
     def container(self, stmt, target) -> gast.Assign:
         value = stmt.value
         if isinstance(value, gast.Dict):
-            values = [self.operand_tangent(v) or self.call("zeros_like", copy.deepcopy(v))
+            values = [self.operand_tangent(v) or self.call("zeros_like", copy_tree(v))
                       for v in value.values]
-            tangent = gast.Dict(keys=[copy.deepcopy(k) for k in value.keys], values=values)
+            tangent = gast.Dict(keys=[copy_tree(k) for k in value.keys], values=values)
         else:
-            elts = [self.operand_tangent(e) or self.call("zeros_like", copy.deepcopy(e))
+            elts = [self.operand_tangent(e) or self.call("zeros_like", copy_tree(e))
                     for e in value.elts]
             tangent = type(value)(elts=elts, ctx=gast.Load())
         return self.define(target.id, tangent, stmt)
@@ -261,9 +260,9 @@ class _Forward:
         value = op.bindings["v"]
         tangent = self.operand_tangent(value)
         if tangent is None:
-            tangent = self.call("zeros_like", copy.deepcopy(value))
+            tangent = self.call("zeros_like", copy_tree(value))
         target = gast.Subscript(value=name(self.job.namer.tangent(var)),
-                                slice=copy.deepcopy(stmt.targets[0].slice), ctx=gast.Store())
+                                slice=copy_tree(stmt.targets[0].slice), ctx=gast.Store())
         return [gast.copy_location(gast.Assign(targets=[target], value=tangent), stmt)]
 
     def append(self, stmt) -> list:
@@ -274,7 +273,7 @@ class _Forward:
         value = call.args[0]
         tangent = self.operand_tangent(value)
         if tangent is None:
-            tangent = self.call("zeros_like", copy.deepcopy(value))
+            tangent = self.call("zeros_like", copy_tree(value))
         method = gast.Attribute(value=name(self.job.namer.tangent(xs)), attr="append",
                                 ctx=gast.Load())
         node = gast.Expr(value=gast.Call(func=method, args=[tangent], keywords=[]))
@@ -330,18 +329,18 @@ class _Forward:
         kinds = {p: k for p, k in kinds.items() if k != "array"}
         seed, helper = transform_callee(callee, active, job, kinds, mode="fwd")
         tangent_names = seed.split(",")
-        keywords = list(copy.deepcopy(call.keywords))
+        keywords = list(copy_tree(call.keywords))
         for param, tname in zip(active, tangent_names):
             tangent = self.operand_tangent(bound.arguments[param])
             keywords.append(gast.keyword(arg=tname, value=tangent))
-        new_call = gast.Call(func=name(helper), args=copy.deepcopy(call.args), keywords=keywords)
+        new_call = gast.Call(func=name(helper), args=copy_tree(call.args), keywords=keywords)
         if isinstance(target, gast.Tuple):
             tangent_target = gast.Tuple(
                 elts=[name(job.namer.tangent(e.id), gast.Store()) for e in target.elts],
                 ctx=gast.Store())
         else:
             tangent_target = name(job.namer.tangent(target.id), gast.Store())
-        both = gast.Tuple(elts=[copy.deepcopy(target), tangent_target], ctx=gast.Store())
+        both = gast.Tuple(elts=[copy_tree(target), tangent_target], ctx=gast.Store())
         return [gast.copy_location(gast.Assign(targets=[both], value=new_call), stmt)]
 
 

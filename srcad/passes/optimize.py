@@ -41,12 +41,26 @@ def _is_pop(stmt) -> bool:
 
 
 class _Liveness:
-    def __init__(self, impure):
+    def __init__(self, impure, uses=None):
         self.impure = impure
+        # simple statement -> (names stored, names loaded, pops); may be shared by several
+        # sweeps over statements that do not change
+        self._uses: dict = {} if uses is None else uses
+
+    def uses(self, stmt):
+        """What a simple statement stores and loads, and whether it pops: computed once
+        (liveness visits each statement once per trip of a loop's fixed point)."""
+        found = self._uses.get(stmt)
+        if found is None:
+            pops = isinstance(stmt, gast.Assign) and _is_pop(stmt)
+            found = self._uses[stmt] = (stored_names(stmt), loaded_names(stmt), pops)
+        return found
 
     def removable(self, stmt, live) -> bool:
-        return (isinstance(stmt, gast.Assign) and not (stored_names(stmt) & live)
-                and stmt not in self.impure and not _is_pop(stmt)
+        if not isinstance(stmt, gast.Assign):
+            return False
+        stored, _, pops = self.uses(stmt)
+        return (not (stored & live) and stmt not in self.impure and not pops
                 and all(isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets))
 
     def block(self, stmts, live, exit_live):
@@ -60,7 +74,8 @@ class _Liveness:
         if isinstance(stmt, gast.Assign):
             if self.removable(stmt, live):
                 return live
-            return (live - stored_names(stmt)) | loaded_names(stmt)
+            stored, loaded, _ = self.uses(stmt)
+            return (live - stored) | loaded
         if isinstance(stmt, gast.Break):
             return set(exit_live or ())
         if isinstance(stmt, gast.If):
@@ -68,7 +83,7 @@ class _Liveness:
                     | self.block(stmt.orelse, live, exit_live) | loaded_names(stmt.test))
         if isinstance(stmt, _LOOPS):
             return self.loop_head(stmt, live)
-        return live | loaded_names(stmt)
+        return live | self.uses(stmt)[1]
 
     def loop_head(self, stmt, live):
         """Names live at the head of a loop, to a fixed point."""
@@ -96,9 +111,9 @@ class _Liveness:
         return out[::-1]
 
 
-def dce(body: list, impure=frozenset()) -> list:
+def dce(body: list, impure=frozenset(), uses=None) -> list:
     """Remove assignments whose targets are never read afterwards."""
-    return _Liveness(impure).sweep(body, set(), None)
+    return _Liveness(impure, uses).sweep(body, set(), None)
 
 
 def tidy_all(body: list) -> list:
@@ -128,20 +143,22 @@ def fold_zero_starts(stmts) -> list:
                 out[zero_at.pop(target)] = None
                 stmt.value = value.right
             else:
-                for name in list(zero_at):
-                    if name in loaded_names(stmt):
-                        del zero_at[name]
+                _forget_read(zero_at, stmt)
                 zero_at.pop(target, None)
             if _is_zeros(value):
                 zero_at[target] = len(out)
         else:
-            for name in list(zero_at):
-                if name in loaded_names(stmt):
-                    del zero_at[name]
+            _forget_read(zero_at, stmt)
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 zero_at.clear()
         out.append(stmt)
     return [s for s in out if s is not None]
+
+
+def _forget_read(zero_at: dict, stmt) -> None:
+    if zero_at:
+        for name in zero_at.keys() & loaded_names(stmt):
+            del zero_at[name]
 
 
 def _is_zeros(value) -> bool:

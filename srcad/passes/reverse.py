@@ -25,12 +25,11 @@ Adjoints that a branch or loop may accumulate into are set to zero before it.
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
 from .. import comments, grammar
-from ..grammar import assign, name
+from ..grammar import assign, copy_tree, name
 from . import aliasing
 from .activity import targets
 from .adjoints import (_HELPER_NAMES, Adjoints, _call, _is_append, _method, _popped_list, _Save,
@@ -145,12 +144,12 @@ class _Reverse(Adjoints):
                 if self.stack is None:
                     self.stack = self.job.namer.fresh("stack")
                 if stmt.push:
-                    saved = _call("save_item", name(stmt.var), copy.deepcopy(stmt.index))
+                    saved = _call("save_item", name(stmt.var), copy_tree(stmt.index))
                     node = gast.Expr(value=_method(self.stack, "append", saved))
                     self.items_saved.add(stmt.var)
                 else:
                     node = gast.Expr(value=_call("restore_item", name(stmt.var),
-                                                 copy.deepcopy(stmt.index),
+                                                 copy_tree(stmt.index),
                                                  _method(self.stack, "pop")))
                 out.append(gast.copy_location(node, stmt.origin))
                 continue
@@ -197,7 +196,7 @@ class _Reverse(Adjoints):
         guard = self.job.guards.get(stmt)
         if guard is not None:
             helper, var, message = guard
-            names = [name(v) if isinstance(v, str) else copy.deepcopy(v)
+            names = [name(v) if isinstance(v, str) else copy_tree(v)
                      for v in (var if isinstance(var, tuple) else (var,))]
             check = gast.Expr(value=_call(helper, *names, grammar.const(message)))
             return [gast.copy_location(check, stmt)] + self._primal(stmt, in_loop, loop)
@@ -325,7 +324,7 @@ class _Reverse(Adjoints):
             if not [s for s in body if not isinstance(s, (_Save, _SaveItem))
                     and not comments.is_marker(s)] and not any(
                         isinstance(s, (_Save, _SaveItem)) for s in body):
-                new = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(stmt.test)),
+                new = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=copy_tree(stmt.test)),
                               body=orelse, orelse=[])
             else:
                 new = gast.If(test=stmt.test, body=body, orelse=orelse)
@@ -415,7 +414,7 @@ class _Reverse(Adjoints):
         self.locals_stack.pop()
         self.defined -= local_adjoints
         if counter is None:
-            iterable = _call("reversed", copy.deepcopy(stmt.iter))
+            iterable = _call("reversed", copy_tree(stmt.iter))
             loop_target = stmt.target
         else:
             if target is not None:

@@ -35,13 +35,14 @@ _COMPOUND = (gast.If, gast.For, gast.While)
 def run(body: list, stack: str | None, impure=frozenset()) -> list:
     if stack is None:
         return body
+    uses: dict = {}  # shared by the sweeps: they only remove statements
     while True:
         live_after: dict[str, bool] = {}
-        body = _Recorder(impure, stack, live_after).sweep(body, set(), None)
+        body = _Recorder(impure, stack, live_after, uses).sweep(body, set(), None)
         dead = {var for var, live in live_after.items() if not live}
         if not dead:
             return body
-        body = dce(without_saves(body, stack, dead), impure)
+        body = dce(without_saves(body, stack, dead), impure, uses)
 
 
 def restored_name(stmt, stack: str) -> str | None:
@@ -70,8 +71,8 @@ def _is_call(node, owner: str, method: str) -> bool:
 class _Recorder(_Liveness):
     """Liveness that records, for each restored name, whether any restore is live."""
 
-    def __init__(self, impure, stack, live_after):
-        super().__init__(impure)
+    def __init__(self, impure, stack, live_after, uses=None):
+        super().__init__(impure, uses)
         self.stack, self.live_after = stack, live_after
 
     def removable(self, stmt, live) -> bool:

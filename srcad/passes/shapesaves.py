@@ -42,8 +42,8 @@ def run(fn: gast.FunctionDef, job) -> None:
     saved = {pushed_name(s, stack) for s in _simple(primal)} - {None}
     loop_targets = {n.id for loop in gast.walk(fn) if isinstance(loop, gast.For)
                     for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
-    candidates = {v for v in saved - loop_targets
-                  if _only_shapes_read(adjoint, v, unbroadcast, stack)}
+    other_uses = _read_for_more_than_shape(adjoint, unbroadcast, stack)
+    candidates = saved - loop_targets - other_uses
     if not candidates:
         return
     stand_ins = {v: job.namer.fresh(f"{v}_shape") for v in sorted(candidates)}
@@ -68,19 +68,18 @@ def _simple(stmts):
             yield stmt
 
 
-def _only_shapes_read(adjoint, var, unbroadcast, stack) -> bool:
-    """Whether every read of ``var`` in the adjoint sweep is ``unbroadcast(g, var)``, and
-    it is assigned there only by its restores."""
-    shape_reads = set()
+def _read_for_more_than_shape(adjoint, unbroadcast, stack) -> set:
+    """The names the adjoint sweep reads other than as ``unbroadcast(g, var)``, or assigns
+    other than by a restore."""
+    allowed = set()  # ids of the Name nodes that are shape reads or restores
     for node in gast.walk(gast.Module(body=adjoint, type_ignores=[])):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
                 and node.func.id == unbroadcast and len(node.args) == 2 \
-                and isinstance(node.args[1], gast.Name) and node.args[1].id == var:
-            shape_reads.add(id(node.args[1]))
-    restores = {id(s.targets[0]) for s in _simple(adjoint) if restored_name(s, stack) == var}
-    return not any(isinstance(node, gast.Name) and node.id == var
-                   and id(node) not in shape_reads | restores
-                   for node in gast.walk(gast.Module(body=adjoint, type_ignores=[])))
+                and isinstance(node.args[1], gast.Name):
+            allowed.add(id(node.args[1]))
+    allowed |= {id(s.targets[0]) for s in _simple(adjoint) if restored_name(s, stack)}
+    return {node.id for node in gast.walk(gast.Module(body=adjoint, type_ignores=[]))
+            if isinstance(node, gast.Name) and id(node) not in allowed}
 
 
 def _primal(stmts, stack, stand_ins, shape_of) -> list:
