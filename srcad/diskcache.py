@@ -59,10 +59,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gast
+
 import numpy as np
 
 from . import rules
-from .grammar import dotted
+from .grammar import dotted, walk
 from .source import Source, get_source, missing
 
 FORMAT = 1
@@ -270,7 +271,7 @@ class _Digests:
         env["shadowed builtins"] = sorted(n for n in fn.__globals__
                                           if hasattr(builtins, n) and not n.startswith("_"))
         resolved = self.resolved.setdefault(fn, {})
-        for node in gast.walk(source.tree):
+        for node in walk(source.tree):
             parts = dotted(node.func) if isinstance(node, gast.Call) else None
             if parts and parts[0] in free and ".".join(parts) not in resolved:
                 path = ".".join(parts)

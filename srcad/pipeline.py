@@ -17,7 +17,7 @@ import gast
 
 from . import emit, rules
 from .errors import InternalError, SrcadError
-from .grammar import copy_tree, dotted
+from .grammar import copy_tree, dotted, walk
 from .naming import Namer
 from .passes import (activity, anf, calls, control, cse, desugar, fence, forward, kinds, resolve,
                      reverse, ssa)
@@ -105,7 +105,7 @@ def _free_names(tree: gast.FunctionDef) -> list[str]:
     from .grammar import local_names
     local = local_names(tree)
     seen = []
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                 and node.id not in local and node.id not in seen:
             seen.append(node.id)
@@ -140,7 +140,7 @@ def make_job(source: Source, wrt_names, single_wrt=True, optimize=True,
     job = Job(source, list(wrt_names), single_wrt, optimize)
     job.param_kinds = dict(param_kinds or {})
     tree = copy_tree(source.tree)
-    names = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+    names = {n.id for n in walk(tree) if isinstance(n, gast.Name)}
     job.namer.reserve(*names)
     free = _free_names(tree)
     for tname, obj in rules.TEMPLATE_GLOBALS.items():

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .grammar import copy_tree
+from .grammar import copy_tree, walk
 
 from .errors import Location, SourceError
 
@@ -192,10 +192,10 @@ def _find_node(fn, module):
     code = fn.__code__
     line = code.co_firstlineno
     if code.co_name == "<lambda>":
-        lambdas = [n for n in gast.walk(module)
+        lambdas = [n for n in walk(module)
                    if isinstance(n, gast.Lambda) and n.lineno == line]
         return _pick_lambda(code, lambdas)
-    for node in gast.walk(module):
+    for node in walk(module):
         if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)) \
                 and node.name == code.co_name \
                 and min([node.lineno] + [d.lineno for d in node.decorator_list]) == line:
@@ -320,7 +320,7 @@ def _parse_block(fn, filename, file_lines):
         module = None
     if fn.__code__.co_name == "<lambda>":
         candidates = [] if module is None else [
-            n for n in gast.walk(module) if isinstance(n, gast.Lambda)]
+            n for n in walk(module) if isinstance(n, gast.Lambda)]
         shape = _shape(fn.__code__)
         matches = [n for n in candidates if _shape(_lambda_code(n)) == shape]
         if not matches:
@@ -336,7 +336,7 @@ def _parse_block(fn, filename, file_lines):
                 f"cannot parse the source of `{fn.__qualname__}` in {filename}:{start}",
                 Location(filename, start, indent, file_lines[start - 1]),
                 hint="check that the file is valid Python and was not edited since import")
-    for sub in gast.walk(node):
+    for sub in walk(node):
         if getattr(sub, "lineno", None) is not None:
             sub.lineno += start - 1
             if getattr(sub, "end_lineno", None) is not None:

@@ -13,7 +13,7 @@ import textwrap
 
 import gast
 
-from .grammar import copy_tree
+from .grammar import copy_tree, walk
 
 
 def parse(text: str) -> list[gast.stmt]:
@@ -28,14 +28,14 @@ def free_names(stmts) -> set[str]:
     """Names a list of statements loads without first assigning them."""
     loaded, stored = set(), set()
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name):
                 if isinstance(node.ctx, gast.Load) and node.id not in stored:
                     loaded.add(node.id)
         if isinstance(stmt, gast.AugAssign):
             loaded.add(stmt.target.id)
         for target in _targets(stmt):
-            for node in gast.walk(target):
+            for node in walk(target):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     stored.add(node.id)
     return loaded
@@ -45,7 +45,7 @@ def assigned_names(stmts) -> set[str]:
     out = set()
     for stmt in stmts:
         for target in _targets(stmt):
-            for node in gast.walk(target):
+            for node in walk(target):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     out.add(node.id)
     return out
@@ -89,7 +89,7 @@ def instantiate(stmts, mapping: dict, origin=None) -> list[gast.stmt]:
     for stmt in stmts:
         new = _Substitute(mapping).visit(copy_tree(stmt))
         if origin is not None:
-            for node in gast.walk(new):
+            for node in walk(new):
                 if hasattr(node, "lineno"):
                     node.lineno = getattr(origin, "lineno", None)
                     node.col_offset = getattr(origin, "col_offset", 0)
@@ -125,7 +125,7 @@ def drop_default_arguments(stmts, signature, bindings, helpers, own_names=()) ->
         return stmts
     out = [copy_tree(stmt) for stmt in stmts]
     for stmt in out:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if not isinstance(node, gast.Call):
                 continue
             if _dotted(node.func) in own_names:

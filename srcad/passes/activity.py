@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from .. import grammar
 
 
@@ -28,7 +30,7 @@ def operand_names(op, value) -> set[str]:
         exprs = [value]
     names = set()
     for expr in exprs:
-        for node in gast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 names.add(node.id)
     return names
@@ -49,13 +51,13 @@ def targets(stmt) -> list[str]:
     if isinstance(stmt, gast.Assign):
         if isinstance(stmt.targets[0], gast.Subscript):
             return [stmt.targets[0].value.id]
-        return [n.id for t in stmt.targets for n in gast.walk(t)
+        return [n.id for t in stmt.targets for n in walk(t)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
     return []
 
 
 def loaded(expr) -> set[str]:
-    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:

@@ -13,7 +13,7 @@ import gast
 
 from .. import comments, grammar, rules, template
 from ..errors import InternalError, NoRuleError, UnsupportedError
-from ..grammar import assign, copy_tree, name
+from ..grammar import assign, copy_tree, name, walk
 from .activity import targets
 from .optimize import loaded_names
 
@@ -59,7 +59,7 @@ def check_bare_call(stmt, job):
     op = job.ops.get(stmt)
     if not isinstance(stmt, gast.Expr) or op is None or op.kind != "unknown":
         return
-    used = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)} & job.active
+    used = {n.id for n in walk(stmt.value) if isinstance(n, gast.Name)} & job.active
     if not used:
         return
     shown = op.display or "this call"
@@ -80,7 +80,7 @@ def check_differentiable(stmt, job):
     loc = job.source.location(stmt)
     if op.kind == "unknown" and isinstance(stmt.value, gast.Call) \
             and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id in job.active | {
-                n.id for n in gast.walk(job.tree) if isinstance(n, gast.Name)
+                n.id for n in walk(job.tree) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Store)}:
         raise UnsupportedError(
             f"calling a function that `{job.name}` computes itself is not supported (in "
@@ -279,7 +279,7 @@ class Adjoints:
         for other, value in op.bindings.items():
             if other == param:
                 continue
-            for node in gast.walk(value):
+            for node in walk(value):
                 if isinstance(node, gast.Name) and kinds.get(node.id) != "scalar":
                     return False
                 if isinstance(node, gast.Constant) and not isinstance(
@@ -300,7 +300,7 @@ class Adjoints:
             else:
                 pairs = [(grammar.const(i), e) for i, e in enumerate(operand.elts)]
             hits = [(key, e) for key, e in pairs
-                    if {n.id for n in gast.walk(e) if isinstance(n, gast.Name)} & active]
+                    if {n.id for n in walk(e) if isinstance(n, gast.Name)} & active]
             if not hits:
                 return []
             parts = self.job.namer.fresh(f"b{param}")
@@ -310,7 +310,7 @@ class Adjoints:
                                       ctx=gast.Load())
                 out.extend(self.contribution(elt, item, f"{param}_{i}", stmt))
             return out
-        if any(isinstance(n, gast.Name) and n.id in active for n in gast.walk(operand)):
+        if any(isinstance(n, gast.Name) and n.id in active for n in walk(operand)):
             raise InternalError(f"no adjoint for a {type(operand).__name__} operand of "
                                 f"{param} (in function `{self.job.name}`)")
         return []

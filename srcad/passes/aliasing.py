@@ -14,6 +14,8 @@ import re
 
 import gast
 
+from ..grammar import walk
+
 from .. import grammar
 from ..errors import UnsupportedError
 from .activity import targets
@@ -204,7 +206,7 @@ def _defining_binop(before, value):
 
 def _sharer(job, var, verb) -> str:
     """```var`` <verb>` if the user wrote that name, else words for srcad's temporary."""
-    if var in {n.id for n in gast.walk(job.source.tree) if isinstance(n, gast.Name)}:
+    if var in {n.id for n in walk(job.source.tree) if isinstance(n, gast.Name)}:
         return f"`{var}` {verb}"
     if job.kinds.get(var) in ("array", "scalar"):
         return "an array made from it may share its memory"

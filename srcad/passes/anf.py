@@ -34,7 +34,7 @@ import gast
 
 from .. import grammar
 from ..errors import UnsupportedError
-from ..grammar import name
+from ..grammar import name, walk
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
@@ -237,7 +237,7 @@ class _Flattener:
     def branch(self, test: gast.Name, body, orelse):
         """``if test: body else: orelse``, with ``test`` copied first when a branch assigns
         it: the adjoint must replay the branch that was taken, not the new value's."""
-        stored = {n.id for s in body + orelse for n in gast.walk(s)
+        stored = {n.id for s in body + orelse for n in walk(s)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         if test.id in stored:
             test = self.bind(name(test.id), base=f"{test.id}_was")
@@ -247,7 +247,7 @@ class _Flattener:
         """The sequence a loop indexes; a copy of the name if the loop rebinds it (Python
         iterates over the object the name held when the loop started)."""
         seq = self.local_name(it)
-        stored = {n.id for s in stmt.body for n in gast.walk(s)
+        stored = {n.id for s in stmt.body for n in walk(s)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         if seq.id in stored:
             seq = self.bind(name(seq.id), base=f"{seq.id}_at_start")

@@ -20,6 +20,8 @@ import inspect
 
 import gast
 
+from ..grammar import walk
+
 from .. import grammar, rules
 from ..errors import UnsupportedError
 
@@ -46,7 +48,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
         if isinstance(stmt, gast.Expr):
             _check_discarded_call(stmt, op, job)
             continue
-        targets = [n.id for n in gast.walk(stmt.targets[0]) if isinstance(n, gast.Name)]
+        targets = [n.id for n in walk(stmt.targets[0]) if isinstance(n, gast.Name)]
         if not set(targets) & job.active:
             continue
         _make_rule(stmt, op, job)
@@ -75,14 +77,14 @@ def _make_rule(stmt, op, job):
         kind = signature.parameters[param].kind
         if kind in (kind.VAR_POSITIONAL, kind.VAR_KEYWORD):
             names = {n.id for v in (value.values() if isinstance(value, dict) else value)
-                     for n in gast.walk(v) if isinstance(n, gast.Name)}
+                     for n in walk(v) if isinstance(n, gast.Name)}
             if names & job.active:
                 raise UnsupportedError(
                     f"`{op.display}` receives differentiated values through *{param}/"
                     f"**{param} (in function `{job.name}`)", loc,
                     hint="give the helper named parameters")
             continue
-        if {n.id for n in gast.walk(value) if isinstance(n, gast.Name)} & job.active:
+        if {n.id for n in walk(value) if isinstance(n, gast.Name)} & job.active:
             active.append(param)
     if not active:
         op.kind = "nondiff"

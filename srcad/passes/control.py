@@ -23,7 +23,7 @@ from __future__ import annotations
 import gast
 
 from .. import grammar
-from ..grammar import copy_tree
+from ..grammar import copy_tree, walk
 from ..errors import UnsupportedError
 
 _JUMPS = (gast.Break, gast.Continue, gast.Return)
@@ -43,7 +43,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     elif lowering.returning:
         body.insert(0, grammar.assign(lowering.returning, grammar.const(False), fn))
     fn.body = body
-    if sum(1 for _ in gast.walk(fn)) > _MAX_NODES:
+    if sum(1 for _ in walk(fn)) > _MAX_NODES:
         raise UnsupportedError(
             f"function `{job.name}` has too many early exits to restructure",
             job.source.location(fn), hint="split it into smaller functions")
@@ -51,7 +51,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
 
 
 def _single_tail_return(body) -> bool:
-    returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+    returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
     return len(returns) == 1 and body and body[-1] is returns[0]
 
 
@@ -168,7 +168,7 @@ def _drop_continues(stmts):
 
 def _sets(stmts, flag) -> bool:
     return any(isinstance(n, gast.Name) and n.id == flag and isinstance(n.ctx, gast.Store)
-               for s in stmts for n in gast.walk(s))
+               for s in stmts for n in walk(s))
 
 
 def _returns_to_assignments(stmts, result):

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from .. import comments
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -67,7 +69,7 @@ def _propagate(block: list, stores, loads, returned) -> bool:
 def _counts(fn):
     stores: dict = {}
     loads: dict = {}
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Name):
             table = loads if isinstance(node.ctx, gast.Load) else stores
             table[node.id] = table.get(node.id, 0) + 1
@@ -75,12 +77,12 @@ def _counts(fn):
 
 
 def _loads(node) -> set:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
 def _stores(node) -> set:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
 
 
@@ -105,7 +107,7 @@ def _propagate_one(block: list, i: int, stores, loads, returned):
         return None
     rest = block[i + 1:]
     readers = [k for k, s in enumerate(rest) if a in _loads(s)]
-    if sum(1 for s in rest for n in gast.walk(s) if isinstance(n, gast.Name)
+    if sum(1 for s in rest for n in walk(s) if isinstance(n, gast.Name)
            and n.id == a and isinstance(n.ctx, gast.Load)) != loads.get(a, 0):
         return None  # read elsewhere: in another block, or around a loop
     if not readers:
@@ -116,7 +118,7 @@ def _propagate_one(block: list, i: int, stores, loads, returned):
         return None
     del block[i]
     for s in rest[:last + 1]:
-        for node in gast.walk(s):
+        for node in walk(s):
             if isinstance(node, gast.Name) and node.id == a and isinstance(node.ctx, gast.Load):
                 node.id = b
     return a, b

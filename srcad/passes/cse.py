@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from .. import grammar
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -30,16 +32,16 @@ _PURE_MODULES = ("numpy", "scipy", "math")
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     if not job.optimize:
         return fn
-    user = {n.id for n in gast.walk(job.source.tree) if isinstance(n, gast.Name)}
+    user = {n.id for n in walk(job.source.tree) if isinstance(n, gast.Name)}
     stores: dict = {}
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             stores[node.id] = stores.get(node.id, 0) + 1
     changed = _changed_in_place(fn, job)
     renames: dict = {}
     _Block(job, stores, user, changed, renames).run(fn.body)
     if renames:
-        for node in gast.walk(fn):
+        for node in walk(fn):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 while node.id in renames:
                     node.id = renames[node.id]
@@ -54,17 +56,17 @@ def _changed_in_place(fn, job) -> set:
         if isinstance(stmt, gast.Assign):
             for target in stmt.targets:
                 if isinstance(target, gast.Subscript):
-                    out |= {n.id for n in gast.walk(target.value) if isinstance(n, gast.Name)}
+                    out |= {n.id for n in walk(target.value) if isinstance(n, gast.Name)}
         value = getattr(stmt, "value", None)
         calls = [value] if isinstance(value, gast.Call) else []  # three-address form
         if value is not None and not calls and not isinstance(value, (gast.Name, gast.Constant)):
-            calls = [n for n in gast.walk(value) if isinstance(n, gast.Call)]
+            calls = [n for n in walk(value) if isinstance(n, gast.Call)]
         for call in calls:
             if not _pure_call(call, stmt, job):
                 parts = list(call.args) + [k.value for k in call.keywords]
                 if isinstance(call.func, gast.Attribute):
                     parts.append(call.func.value)
-                out |= {n.id for p in parts for n in gast.walk(p) if isinstance(n, gast.Name)}
+                out |= {n.id for p in parts for n in walk(p) if isinstance(n, gast.Name)}
     return out
 
 
@@ -103,7 +105,7 @@ class _Block:
                 continue
             _forget(table, stmt)
             if key is not None and key not in table:
-                table[key] = (target, {n.id for n in gast.walk(stmt.value)
+                table[key] = (target, {n.id for n in walk(stmt.value)
                                        if isinstance(n, gast.Name)})
             keep.append(stmt)
         stmts[:] = keep
@@ -116,7 +118,7 @@ class _Block:
         target, value = stmt.targets[0].id, stmt.value
         if self.stores.get(target) != 1 or target in self.changed:
             return None
-        names = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+        names = {n.id for n in walk(value) if isinstance(n, gast.Name)}
         if names & self.changed:
             return None
         if isinstance(value, gast.Call):
@@ -126,7 +128,7 @@ class _Block:
                                     gast.Compare)):
             return None
         if any(isinstance(n, (gast.Call, gast.Lambda, gast.NamedExpr)) and n is not value
-               for n in gast.walk(value)):
+               for n in walk(value)):
             return None
         return gast.dump(value)
 
@@ -140,7 +142,7 @@ def _forget(table, stmt):
     elif isinstance(stmt, (gast.Expr, gast.Return)):
         return
     else:
-        stored = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+        stored = {n.id for n in walk(stmt) if isinstance(n, gast.Name)
                   and isinstance(n.ctx, gast.Store)}
     for key, (holder, names) in list(table.items()):
         if holder in stored or names & stored:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import copy_tree
+from ..grammar import copy_tree, walk
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
@@ -33,7 +33,7 @@ def _inline_lambdas(fn, job):
     binding does.
     """
     from ..errors import UnsupportedError
-    applied = [c for c in gast.walk(fn) if isinstance(c, gast.Call)
+    applied = [c for c in walk(fn) if isinstance(c, gast.Call)
                and isinstance(c.func, gast.Lambda)]
     for number, call in enumerate(applied):  # (lambda t: t * 2)(x): name it, then inline
         name = job.namer.fresh(f"lambda_{number + 1}")
@@ -48,9 +48,9 @@ def _inline_lambdas(fn, job):
             lambdas[stmt.targets[0].id] = stmt
     if not lambdas:
         return
-    stores = [n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+    stores = [n.id for n in walk(fn) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)]
-    calls = {id(c.func) for c in gast.walk(fn) if isinstance(c, gast.Call)
+    calls = {id(c.func) for c in walk(fn) if isinstance(c, gast.Call)
              and isinstance(c.func, gast.Name)}
     for name, stmt in lambdas.items():
         args = stmt.value.args
@@ -60,7 +60,7 @@ def _inline_lambdas(fn, job):
                 f"this lambda cannot be inlined (in function `{job.name}`)",
                 job.source.location(stmt),
                 hint="bind it to a name once, with plain parameters, and only call it")
-        for node in gast.walk(fn):
+        for node in walk(fn):
             if isinstance(node, gast.Name) and node.id == name and \
                     isinstance(node.ctx, gast.Load) and id(node) not in calls:
                 raise UnsupportedError(
@@ -135,7 +135,7 @@ class _Hoist(gast.NodeTransformer):
         items, self.into = (self.into, None) if self.into else (job.namer.fresh("items"), None)
         renames = {}
         for gen in node.generators:
-            for target in gast.walk(gen.target):
+            for target in walk(gen.target):
                 if isinstance(target, gast.Name) and target.id not in renames:
                     old = target.id
                     renames[old] = old if old not in job.outside_names else job.namer.fresh(old)
@@ -177,7 +177,7 @@ def _hoisted(stmt, job):
     hoist = _Hoist(job, stmt)
     if isinstance(stmt, (gast.If, gast.While)):
         if isinstance(stmt, gast.While) and any(isinstance(n, _COMPREHENSIONS)
-                                                for n in gast.walk(stmt.test)):
+                                                for n in walk(stmt.test)):
             from ..errors import UnsupportedError
             raise UnsupportedError(
                 f"a comprehension in a `while` condition is not supported (in function "
@@ -190,7 +190,7 @@ def _hoisted(stmt, job):
         value = getattr(stmt, "value", None)
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], gast.Name) and isinstance(value, gast.ListComp) \
-                and stmt.targets[0].id not in {n.id for n in gast.walk(value)
+                and stmt.targets[0].id not in {n.id for n in walk(value)
                                                if isinstance(n, gast.Name)}:
             hoist.into = stmt.targets[0].id  # ``ys = [f(v) for v in xs]`` appends into ys
             hoist.visit(value)
@@ -244,7 +244,7 @@ def _lower(stmt, job):
         if isinstance(stmt.target.value, gast.Name):
             job.augmented_items.add((stmt.lineno, stmt.col_offset, stmt.target.value.id))
         read = copy_tree(stmt.target)
-        for node in gast.walk(read):
+        for node in walk(read):
             if hasattr(node, "ctx") and isinstance(node.ctx, gast.Store):
                 node.ctx = gast.Load()
         value = gast.copy_location(gast.BinOp(left=read, op=stmt.op, right=stmt.value), stmt)
@@ -298,8 +298,8 @@ def _returns_several(call, job) -> bool:
 def _unpack(target, value, stmt, job):
     names = target.elts
     if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(names):
-        assigned = {n.id for t in names for n in gast.walk(t) if isinstance(n, gast.Name)}
-        loaded = {n.id for v in value.elts for n in gast.walk(v) if isinstance(n, gast.Name)}
+        assigned = {n.id for t in names for n in walk(t) if isinstance(n, gast.Name)}
+        loaded = {n.id for v in value.elts for n in walk(v) if isinstance(n, gast.Name)}
         if not assigned & loaded:
             out = []
             for t, v in zip(names, value.elts):
@@ -316,7 +316,7 @@ def _unpack(target, value, stmt, job):
         # or the user's own function, which returns a tuple.
         plain = gast.Tuple(elts=names, ctx=gast.Store())
         return [_assign(gast.copy_location(plain, target), value, stmt)]
-    assigned = {n.id for t in names for n in gast.walk(t) if isinstance(n, gast.Name)}
+    assigned = {n.id for t in names for n in walk(t) if isinstance(n, gast.Name)}
     if isinstance(value, gast.Name) and value.id not in assigned:
         source = value.id
         out = []

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from ..errors import UnsupportedError
 
 SUPPORTED = ("srcad differentiates assignments, arithmetic, calls of functions with "
@@ -88,7 +90,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
                   "name every parameter explicitly, or pass the values as one array "
                   "argument")
     _check_block(fn.body, job, in_loop=False)
-    if not any(isinstance(n, gast.Return) for n in gast.walk(fn)):
+    if not any(isinstance(n, gast.Return) for n in walk(fn)):
         raise UnsupportedError(
             "the function has no `return`; srcad differentiates the value a function returns "
             f"(in function `{job.name}`)", job.source.location(fn),

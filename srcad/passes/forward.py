@@ -27,7 +27,7 @@ import gast
 
 from .. import comments, grammar, rules, template
 from ..errors import NoRuleError, UnsupportedError
-from ..grammar import assign, copy_tree, name
+from ..grammar import assign, copy_tree, name, walk
 from . import aliasing, calls
 from .activity import targets
 from .adjoints import _drop_unused, _is_append, checked_result, own_names
@@ -193,7 +193,7 @@ class _Forward:
         for temp in template.assigned_names(rule.jvp):
             mapping[temp] = job.namer.fresh(f"{outs[0].id}_{temp}")
         covered = {n.id[1:] for tmpl in rule.jvp if isinstance(tmpl, gast.AugAssign)
-                   for n in gast.walk(tmpl.value) if isinstance(n, gast.Name)
+                   for n in walk(tmpl.value) if isinstance(n, gast.Name)
                    and n.id.startswith("d") and n.id[1:] in rule.params}
         missing = sorted((active_params & set(rule.diff_params())) - covered)
         if missing:
@@ -206,7 +206,7 @@ class _Forward:
         for tmpl in template.drop_default_arguments(rule.jvp, rule.signature, op.bindings,
                                                     rules.TEMPLATE_GLOBALS, own_names(rule)):
             if isinstance(tmpl, gast.AugAssign):
-                used = {n.id[1:] for n in gast.walk(tmpl.value) if isinstance(n, gast.Name)
+                used = {n.id[1:] for n in walk(tmpl.value) if isinstance(n, gast.Name)
                         and n.id.startswith("d") and n.id[1:] in rule.params}
                 if used and used <= active_params:
                     terms[tmpl.target.id[1:]].append(template.substitute_expr(tmpl.value, mapping))
@@ -240,11 +240,11 @@ class _Forward:
         tangent ``total`` of the active ones, so that it needs broadcasting to ``y``: an
         operand that ``total`` itself multiplies by (``dx1 * x2``) broadcasts it already."""
         kinds = self.job.kinds
-        used = {n.id for n in gast.walk(total) if isinstance(n, gast.Name)}
+        used = {n.id for n in walk(total) if isinstance(n, gast.Name)}
         for param, value in op.bindings.items():
             if param in active_params:
                 continue
-            for node in gast.walk(value):
+            for node in walk(value):
                 if isinstance(node, gast.Name) and kinds.get(node.id) != "scalar" \
                         and node.id not in used:
                     return True
@@ -310,7 +310,7 @@ class _Forward:
             kind = signature.parameters[param].kind
             used = {n.id for v in (value.values() if isinstance(value, dict) else
                                    value if isinstance(value, tuple) else [value])
-                    for n in gast.walk(v) if isinstance(n, gast.Name)}
+                    for n in walk(v) if isinstance(n, gast.Name)}
             if not used & job.active:
                 continue
             if kind in (kind.VAR_POSITIONAL, kind.VAR_KEYWORD):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import name
+from ..grammar import name, walk
 
 _SAFE_PARENTS = (gast.BinOp, gast.UnaryOp, gast.Compare)
 
@@ -147,5 +147,5 @@ class _Ownership:
 
 
 def _stored(node) -> set[str]:
-    return {n.id for n in gast.walk(node)
+    return {n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}

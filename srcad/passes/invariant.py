@@ -24,6 +24,8 @@ import re
 
 import gast
 
+from ..grammar import walk
+
 from .saves import pushed_name, restored_name, without_saves
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -104,7 +106,7 @@ class _Scan:
                 for var in _stored(target):
                     self.assigns.setdefault(var, []).append((stmt if whole else None, depth))
                 if isinstance(target, gast.Subscript):  # x[i] = v changes x in place
-                    self.escaping |= {n.id for n in gast.walk(target.value)
+                    self.escaping |= {n.id for n in walk(target.value)
                                       if isinstance(n, gast.Name)}
             self.expr(stmt.value)
         elif isinstance(stmt, gast.AugAssign):
@@ -120,7 +122,7 @@ class _Scan:
     def expr(self, node):
         """Names that a call may change in place: the arguments of srcad's helpers that
         update their argument, the object of a method call, ``out=``."""
-        for call in gast.walk(node):
+        for call in walk(node):
             if not isinstance(call, gast.Call) or _pure_call(call):
                 continue
             parts = [k.value for k in call.keywords if k.arg == "out"]
@@ -130,12 +132,12 @@ class _Scan:
             elif isinstance(func, gast.Attribute) and not (
                     isinstance(func.value, gast.Name) and func.value.id in _PURE_MODULES):
                 parts.append(func.value)  # xs.append(v) changes xs
-            self.escaping |= {n.id for p in parts for n in gast.walk(p)
+            self.escaping |= {n.id for p in parts for n in walk(p)
                               if isinstance(n, gast.Name)}
 
 
 def _stored(target) -> list[str]:
-    return [n.id for n in gast.walk(target)
+    return [n.id for n in walk(target)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
 
 
@@ -153,7 +155,7 @@ def _pure_call(call) -> bool:
 
 
 def _invariant(expr, stable) -> bool:
-    for node in gast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, gast.Call) and not _pure_call(node):
             return False
         if isinstance(node, gast.Name) and node.id not in _PURE_MODULES | _PURE_BUILTINS \

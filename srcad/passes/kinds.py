@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from .. import grammar
 from .activity import targets
 
@@ -128,12 +130,12 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     # Parameters the derivative is compiled for 1-D arrays ("vector"), never rebound: an
     # element ``x[i]`` of one is a number.
     assigned = {v for s in stmts if not isinstance(s.targets[0], gast.Subscript)
-                for v in targets(s)} | {n.id for loop in gast.walk(fn) if isinstance(
-                    loop, gast.For) for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
+                for v in targets(s)} | {n.id for loop in walk(fn) if isinstance(
+                    loop, gast.For) for n in walk(loop.target) if isinstance(n, gast.Name)}
     vectors = {p for p in params if job.param_kinds.get(p) == "vector"} - assigned
     kinds: dict = {p: _ARRAY if job.param_kinds.get(p) == "vector" else
                    job.param_kinds.get(p, _ARRAY) for p in params}
-    loop_targets = [n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)]
+    loop_targets = [n.target.id for n in walk(fn) if isinstance(n, gast.For)]
     for var in loop_targets:
         kinds[var] = _SCALAR  # range/keys loops: integers or keys, never differentiated
     changed = True

@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from .. import comments
 
 _LOOPS = (gast.For, gast.While)
 
 
 def loaded_names(node) -> set[str]:
-    return {n.id for n in gast.walk(node)
+    return {n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def stored_names(stmt) -> set[str]:
     if isinstance(stmt, gast.Assign):
-        return {n.id for t in stmt.targets for n in gast.walk(t)
+        return {n.id for t in stmt.targets for n in walk(t)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     return set()
 
@@ -37,7 +39,7 @@ def _is_pop(stmt) -> bool:
     """Whether ``stmt`` pops a list anywhere in its value (``b = add(b, bxs.pop())``):
     removing it would leave the list one item too long."""
     return any(isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
-               and node.func.attr == "pop" for node in gast.walk(stmt.value))
+               and node.func.attr == "pop" for node in walk(stmt.value))
 
 
 class _Liveness:

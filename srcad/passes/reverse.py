@@ -29,7 +29,7 @@ from __future__ import annotations
 import gast
 
 from .. import comments, grammar
-from ..grammar import assign, copy_tree, name
+from ..grammar import assign, copy_tree, name, walk
 from . import aliasing
 from .activity import targets
 from .adjoints import (_HELPER_NAMES, Adjoints, _call, _is_append, _method, _popped_list, _Save,
@@ -111,7 +111,7 @@ class _Reverse(Adjoints):
         self.items_saved: set[str] = set()  # names whose items are saved before updates
         self.loops: dict = {}  # loop node -> (counter name or None, target pushed per trip)
         self.maybe_defined = set(self.params)
-        self.nested = {n.id for s in fn.body if isinstance(s, _COMPOUND) for n in gast.walk(s)
+        self.nested = {n.id for s in fn.body if isinstance(s, _COMPOUND) for n in walk(s)
                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         self.zero_inits: set[str] = set()
         self.rewinds: dict = {}  # assignment -> names it overwrites (saved before it runs)
@@ -236,11 +236,11 @@ class _Reverse(Adjoints):
         """A ``for`` over ``range`` whose adjoint can run over ``reversed(range(...))``."""
         if not isinstance(stmt, gast.For) or grammar.dotted(stmt.iter.func) != ["range"]:
             return False
-        inner = [n for s in stmt.body for n in gast.walk(s)]
+        inner = [n for s in stmt.body for n in walk(s)]
         if any(isinstance(n, gast.Break) for n in inner):
             return False
         stored = {n.id for n in inner if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        used = {n.id for a in stmt.iter.args for n in gast.walk(a) if isinstance(n, gast.Name)}
+        used = {n.id for a in stmt.iter.args for n in walk(a) if isinstance(n, gast.Name)}
         return not (stored & (used | {stmt.target.id}))
 
     def primal_loop(self, stmt, in_loop):
@@ -355,8 +355,8 @@ class _Reverse(Adjoints):
         for inner in grammar.simple_statements(loop.body):
             for var in targets(inner):
                 counts[var] = counts.get(var, 0) + 1
-        nested_loop_targets = {n.id for s in gast.walk(loop) if isinstance(s, _COMPOUND)
-                               and s is not loop for n in gast.walk(s)
+        nested_loop_targets = {n.id for s in walk(loop) if isinstance(s, _COMPOUND)
+                               and s is not loop for n in walk(s)
                                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
                                and isinstance(s, (gast.For, gast.While))}
         exposed = _Liveness(_EVERY_STATEMENT).block(loop.body, set(), set())
@@ -367,8 +367,8 @@ class _Reverse(Adjoints):
     def used_outside_of(self, loop) -> set[str]:
         """Names read or assigned outside ``loop``: the adjoint of an assignment outside
         reads the name's adjoint too, so it must not keep the loop's last value."""
-        inside = {id(n) for n in gast.walk(loop)}
-        return {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name)
+        inside = {id(n) for n in walk(loop)}
+        return {n.id for n in walk(self.fn) if isinstance(n, gast.Name)
                 and id(n) not in inside}
 
     def _overwrites(self, stmt, var) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import gast
 
 from .. import comments
-from ..grammar import assign, name
+from ..grammar import assign, name, walk
 from .saves import pushed_name, restored_name
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -40,8 +40,8 @@ def run(fn: gast.FunctionDef, job) -> None:
         return
     primal, adjoint = fn.body[:split], fn.body[split:]
     saved = {pushed_name(s, stack) for s in _simple(primal)} - {None}
-    loop_targets = {n.id for loop in gast.walk(fn) if isinstance(loop, gast.For)
-                    for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
+    loop_targets = {n.id for loop in walk(fn) if isinstance(loop, gast.For)
+                    for n in walk(loop.target) if isinstance(n, gast.Name)}
     other_uses = _read_for_more_than_shape(adjoint, unbroadcast, stack)
     candidates = saved - loop_targets - other_uses
     if not candidates:
@@ -72,13 +72,13 @@ def _read_for_more_than_shape(adjoint, unbroadcast, stack) -> set:
     """The names the adjoint sweep reads other than as ``unbroadcast(g, var)``, or assigns
     other than by a restore."""
     allowed = set()  # ids of the Name nodes that are shape reads or restores
-    for node in gast.walk(gast.Module(body=adjoint, type_ignores=[])):
+    for node in walk(gast.Module(body=adjoint, type_ignores=[])):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
                 and node.func.id == unbroadcast and len(node.args) == 2 \
                 and isinstance(node.args[1], gast.Name):
             allowed.add(id(node.args[1]))
     allowed |= {id(s.targets[0]) for s in _simple(adjoint) if restored_name(s, stack)}
-    return {node.id for node in gast.walk(gast.Module(body=adjoint, type_ignores=[]))
+    return {node.id for node in walk(gast.Module(body=adjoint, type_ignores=[]))
             if isinstance(node, gast.Name) and id(node) not in allowed}
 
 
@@ -99,7 +99,7 @@ def _primal(stmts, stack, stand_ins, shape_of) -> list:
             out.append(assign(stand_ins[stmt.targets[0].id], stmt.value, stmt))
             continue
         out.append(stmt)
-        stored = [n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+        stored = [n.id for n in walk(stmt) if isinstance(n, gast.Name)
                   and isinstance(n.ctx, gast.Store)] if isinstance(stmt, gast.Assign) else []
         for var in stored:
             if var in stand_ins:
@@ -113,7 +113,7 @@ def _adjoint(stmts, stack, stand_ins, unbroadcast) -> list:
         var = restored_name(stmt, stack)
         if var in stand_ins:
             stmt.targets[0].id = stand_ins[var]
-    for node in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+    for node in walk(gast.Module(body=stmts, type_ignores=[])):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
                 and node.func.id == unbroadcast and len(node.args) == 2 \
                 and isinstance(node.args[1], gast.Name) and node.args[1].id in stand_ins:

@@ -25,6 +25,8 @@ import types
 
 import gast
 
+from ..grammar import walk
+
 from .. import grammar
 from .activity import targets
 from .optimize import loaded_names
@@ -144,7 +146,7 @@ class Sharing:
                         ok = value.id in vectors
                     elif op is not None and op.kind == "rule" and op.rule is not None \
                             and op.rule.elementwise:
-                        operands = [n for n in gast.walk(value) if isinstance(n, gast.Name)
+                        operands = [n for n in walk(value) if isinstance(n, gast.Name)
                                     and (n.id in defs or n.id in _params(self.fn))]
                         ok = all(n.id in vectors or number(n) for n in operands)
                     else:
@@ -280,9 +282,9 @@ class Sharing:
         if isinstance(value, gast.Subscript):
             index = value.slice
             element = not any(
-                    isinstance(n, (gast.Slice, gast.Tuple, gast.List)) for n in gast.walk(
+                    isinstance(n, (gast.Slice, gast.Tuple, gast.List)) for n in walk(
                         index)) and all(self.job.kinds.get(n.id) == "scalar" for n in
-                                        gast.walk(index) if isinstance(n, gast.Name))
+                                        walk(index) if isinstance(n, gast.Name))
             base = value.value.id
             if element and base in self.vectors:
                 return frozenset()  # an element of a 1-D array: a number
@@ -354,11 +356,11 @@ def _params(fn) -> list[str]:
 
 
 def _loop_headers(fn):
-    return [n for n in gast.walk(fn) if isinstance(n, gast.For)]
+    return [n for n in walk(fn) if isinstance(n, gast.For)]
 
 
 def _names(target) -> list[str]:
-    return [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+    return [n.id for n in walk(target) if isinstance(n, gast.Name)]
 
 
 def callee_name(value) -> str:
@@ -403,7 +405,7 @@ def may_return_argument(obj, seen) -> bool:
     if not isinstance(fn, gast.FunctionDef):
         return True
     bound: dict = {}
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Name):
@@ -440,5 +442,5 @@ def may_return_argument(obj, seen) -> bool:
             return bool(values) and all(v is not None and fresh(v, depth + 1) for v in values)
         return False
 
-    returns = [n.value for n in gast.walk(fn) if isinstance(n, gast.Return)]
+    returns = [n.value for n in walk(fn) if isinstance(n, gast.Return)]
     return not all(r is not None and fresh(r) for r in returns)

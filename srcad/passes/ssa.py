@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from .. import grammar
 
 
 def _stored(stmt):
     if isinstance(stmt, gast.Assign):
-        return [n for t in stmt.targets for n in gast.walk(t)
+        return [n for t in stmt.targets for n in walk(t)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
     if isinstance(stmt, gast.For):
         return [stmt.target]
@@ -31,7 +33,7 @@ def nested_assigned(fn) -> set[str]:
     out = set()
     for stmt in fn.body:
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            for node in gast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     out.add(node.id)
     return out
@@ -41,7 +43,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     nested = nested_assigned(fn)
     current = {p: p for p in grammar.params(fn)}
     for stmt in fn.body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 node.id = current.get(node.id, node.id)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
@@ -68,7 +70,7 @@ def _split_self_updates(stmts, job):
             out.append(stmt)
             continue
         targets = {n.id for n in _stored(stmt)}
-        loaded = {n.id for n in gast.walk(getattr(stmt, "value", None) or stmt)
+        loaded = {n.id for n in walk(getattr(stmt, "value", None) or stmt)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         if isinstance(stmt, gast.Assign) and targets & loaded:
             target = stmt.targets[0]

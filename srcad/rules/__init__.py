@@ -39,6 +39,8 @@ import sys
 from dataclasses import dataclass, field
 
 import gast
+
+from ..grammar import walk
 import numpy as np
 
 from .. import runtime, template
@@ -201,7 +203,7 @@ def _check_template(stmts, rule_name, params, outputs, which, extra=()):
     known |= {"b" + o for o in outputs} | {"d" + p for p in params}
     unknown = template.free_names(stmts) - known - allowed_targets
     for stmt in stmts:
-        read = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)}
+        read = {n.id for n in walk(stmt.value) if isinstance(n, gast.Name)}
         if read & allowed_targets:
             raise RuleError(f"rule {rule_name}: {which} statement `{_unparse(stmt)}` reads "
                             f"{sorted(read & allowed_targets)[0]}, which it may only add to")
