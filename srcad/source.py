@@ -16,6 +16,7 @@ derivative of another function.
 from __future__ import annotations
 
 import __future__
+import ast
 import builtins
 import dis
 import hashlib
@@ -130,7 +131,7 @@ def get_source(fn) -> Source:
             raise _mismatch(fn, filename, file_lines,
                             f"no `{_kind(fn)}` starts at line {code.co_firstlineno}")
         _check_matches_running_code(fn, filename, file_lines)
-        node = copy_tree(node)
+        node = gast.ast_to_gast(node)  # a tree of its own: the parsed file stays as it is
     else:
         node = _parse_block(fn, filename, file_lines)
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -181,7 +182,7 @@ def _parse_file(filename, file_lines):
     if cached is not None and cached[0] == text:
         return cached[1]
     try:
-        module = gast.parse(text)
+        module = ast.parse(text)  # only the function found in it is turned into gast
     except (SyntaxError, ValueError):
         module = None
     _remember(_PARSED, filename, (text, module))
@@ -192,11 +193,11 @@ def _find_node(fn, module):
     code = fn.__code__
     line = code.co_firstlineno
     if code.co_name == "<lambda>":
-        lambdas = [n for n in walk(module)
-                   if isinstance(n, gast.Lambda) and n.lineno == line]
+        lambdas = [n for n in ast.walk(module)
+                   if isinstance(n, ast.Lambda) and n.lineno == line]
         return _pick_lambda(code, lambdas)
-    for node in walk(module):
-        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)) \
+    for node in ast.walk(module):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
                 and node.name == code.co_name \
                 and min([node.lineno] + [d.lineno for d in node.decorator_list]) == line:
             return node
@@ -355,8 +356,11 @@ def _parse_block(fn, filename, file_lines):
 
 
 def _lambda_code(lam):
-    expr = gast.Expression(body=copy_tree(lam))
-    code = compile(gast.gast_to_ast(gast.fix_missing_locations(expr)), "<lambda>", "eval")
+    """The code object of a lambda node (of ``ast`` or of ``gast``)."""
+    if isinstance(lam, gast.Lambda):
+        lam = gast.gast_to_ast(copy_tree(lam))
+    expr = ast.fix_missing_locations(ast.Expression(body=lam))
+    code = compile(expr, "<lambda>", "eval")
     return next(c for c in code.co_consts if isinstance(c, types.CodeType))
 
 
