@@ -5,6 +5,8 @@
 #   examples/models/springs.py:spring_energy  d477e74fd30c3a2217889cbc476f4fd09ceb1e20081c5eac65b36b1538386612
 """The gradient of `energy`, written by srcad: needs numpy only."""
 
+import math
+
 import numpy as np
 
 LEFT = (0.0, 0.0)
@@ -16,6 +18,7 @@ MASS = 0.05
 GRAVITY = 9.81
 _FLOATS = (float, np.float64)
 _FLOAT64 = np.dtype('float64')
+_PLAIN_INDEXES = (int, slice)
 _REAL_NUMBERS = (float, int, np.float64)
 
 
@@ -182,7 +185,12 @@ def normalize_axes(axis, ndim):
 
 
 def _broadcast_view(g, shape):
-    """``np.broadcast_to(g, shape)``, built directly (four times faster) when ``g`` is a contiguous array whose axes are those of ``shape`` or 1, or a 0-d array."""
+    """``np.broadcast_to(g, shape)``; for a small float64 result, a filled array (cheaper than any view); else built directly (four times faster) when ``g`` is a contiguous array whose axes are those of ``shape`` or 1, or a 0-d array."""
+    if type(g) is np.ndarray and g.dtype is _FLOAT64 and math.prod(shape) <= _SMALL \
+            and g.ndim <= len(shape):
+        out = np.empty(shape)
+        out[...] = g  # raises as broadcast_to does if g does not broadcast to shape
+        return out
     if type(g) is np.ndarray and g.flags.c_contiguous and (g.ndim == len(shape) or not g.ndim):
         sizes = g.shape if g.ndim else (1,) * len(shape)
         strides = g.strides if g.ndim else (0,) * len(shape)
@@ -196,9 +204,15 @@ def _broadcast_view(g, shape):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction of ``x`` back to ``x``'s shape."""
+    if axis is None and type(x) is np.ndarray and x.size <= _SMALL and type(g) in _FLOATS:
+        return np.full(x.shape, g)  # a small array: cheaper to fill than to make a view
     shape = x.shape if type(x) is np.ndarray else np.shape(x)
     if axis is not None and not keepdims:
-        g = np.expand_dims(g, normalize_axes(axis, len(shape)))
+        if type(axis) is int and type(g) is np.ndarray and shape:  # np.expand_dims, faster
+            at = axis % len(shape)
+            g = g.reshape(g.shape[:at] + (1,) + g.shape[at:])
+        else:
+            g = np.expand_dims(g, normalize_axes(axis, len(shape)))
     elif axis is None and shape and type(g) in _FLOATS:
         g = np.array(g, _FLOAT64)
     return _broadcast_view(g, shape)
@@ -215,6 +229,12 @@ def unreduce_where(g, a, axis=None, keepdims=False, where=True):
     if _is_true(where):
         return ge
     return np.where(np.broadcast_to(where, np.shape(a)), ge, 0.0)
+
+
+def _is_float64(g) -> bool:
+    """``g`` is a Python float, a numpy float64 or a float64 array (numpy's own float64 dtype: ``is`` costs less than ``==``, and a false negative only takes the general path)."""
+    return type(g) is float or type(g) is np.float64 \
+        or (type(g) is np.ndarray and g.dtype is _FLOAT64)
 
 
 def container_zeros(x):
@@ -262,6 +282,11 @@ def _is_basic(idx):
 
 def unindex(g, x, idx):
     """Zeros shaped like ``x`` with ``g`` added at ``idx``: the adjoint of ``x[idx]``."""
+    if type(x) is np.ndarray and x.dtype is _FLOAT64 and type(idx) in _PLAIN_INDEXES \
+            and _is_float64(g):
+        out = np.zeros(x.shape)  # the common case, kept fast
+        out[idx] = g
+        return out
     if isinstance(x, (list, tuple, dict)):
         return unindex_container(g, x, idx)
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
@@ -274,6 +299,8 @@ def unindex(g, x, idx):
 
 def zeros_like(x):
     """A zero adjoint for ``x``: ``0.0`` for a number (or a value not yet assigned, or one that is not a number at all, like a dict key), an array of zeros for an array, the same structure of zeros for a list/tuple/dict."""
+    if type(x) is np.ndarray and x.dtype is _FLOAT64:
+        return np.zeros(x.shape)  # the common case, kept fast
     if isinstance(x, (float, int, str, bytes)) or x is None:
         return 0.0
     if isinstance(x, (list, tuple, dict)):
@@ -283,11 +310,16 @@ def zeros_like(x):
 
 def add_at(b, g, x, idx):
     """``b + unindex(g, x, idx)``, computed by adding ``g`` to ``b[idx]`` in place."""
-    if type(b) is np.ndarray and b.dtype == _FLOAT64 and type(g) in _REAL_NUMBERS \
-            and type(idx) is int and b.ndim == 1 and b.flags.writeable \
-            and type(x) is np.ndarray and x.shape == b.shape:
-        b[idx] += g  # the common case, a number into a vector: kept fast
-        return b
+    # the common cases, kept fast: a number into a vector, an array into a slice
+    if type(b) is np.ndarray and b.dtype is _FLOAT64 and type(x) is np.ndarray \
+            and x.shape == b.shape and b.flags.writeable:
+        kind = type(idx)
+        if kind is int and b.ndim == 1 and type(g) in _REAL_NUMBERS:
+            b[idx] += g
+            return b
+        if kind is slice and _is_float64(g) and (type(g) is not np.ndarray or g.ndim <= b.ndim):
+            b[idx] += g  # (more axes than b: assigned below, numpy drops leading 1s)
+            return b
     if not (isinstance(b, np.ndarray) and b.flags.writeable and b.shape == np.shape(x)
             and np.result_type(b, g) == b.dtype) or isinstance(x, (list, tuple, dict)):
         return b + unindex(g, x, idx)

@@ -1,5 +1,7 @@
 """Broadcasting and reduction adjoints, zeros: the helpers most derivatives use."""
 
+import math
+
 import numpy as np
 
 __all__ = ["unbroadcast", "unreduce", "zeros_like", "extremum_weights", "normalize_axes",
@@ -80,17 +82,29 @@ def unreduce(g, x, axis=None, keepdims=False):
     >>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1).tolist()
     [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
     """
+    if axis is None and type(x) is np.ndarray and x.size <= _SMALL and type(g) in _FLOATS:
+        return np.full(x.shape, g)  # a small array: cheaper to fill than to make a view
     shape = x.shape if type(x) is np.ndarray else np.shape(x)
     if axis is not None and not keepdims:
-        g = np.expand_dims(g, normalize_axes(axis, len(shape)))
+        if type(axis) is int and type(g) is np.ndarray and shape:  # np.expand_dims, faster
+            at = axis % len(shape)
+            g = g.reshape(g.shape[:at] + (1,) + g.shape[at:])
+        else:
+            g = np.expand_dims(g, normalize_axes(axis, len(shape)))
     elif axis is None and shape and type(g) in _FLOATS:
         g = np.array(g, _FLOAT64)
     return _broadcast_view(g, shape)
 
 
 def _broadcast_view(g, shape):
-    """``np.broadcast_to(g, shape)``, built directly (four times faster) when ``g`` is a
-    contiguous array whose axes are those of ``shape`` or 1, or a 0-d array."""
+    """``np.broadcast_to(g, shape)``; for a small float64 result, a filled array (cheaper
+    than any view); else built directly (four times faster) when ``g`` is a contiguous
+    array whose axes are those of ``shape`` or 1, or a 0-d array."""
+    if type(g) is np.ndarray and g.dtype is _FLOAT64 and math.prod(shape) <= _SMALL \
+            and g.ndim <= len(shape):
+        out = np.empty(shape)
+        out[...] = g  # raises as broadcast_to does if g does not broadcast to shape
+        return out
     if type(g) is np.ndarray and g.flags.c_contiguous and (g.ndim == len(shape) or not g.ndim):
         sizes = g.shape if g.ndim else (1,) * len(shape)
         strides = g.strides if g.ndim else (0,) * len(shape)
@@ -106,6 +120,8 @@ def zeros_like(x):
     """A zero adjoint for ``x``: ``0.0`` for a number (or a value not yet assigned, or one
     that is not a number at all, like a dict key), an array of zeros for an array, the
     same structure of zeros for a list/tuple/dict."""
+    if type(x) is np.ndarray and x.dtype is _FLOAT64:
+        return np.zeros(x.shape)  # the common case, kept fast
     if isinstance(x, (float, int, str, bytes)) or x is None:
         return 0.0
     if isinstance(x, (list, tuple, dict)):

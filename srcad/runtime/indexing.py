@@ -20,6 +20,17 @@ def _is_basic(idx):
     return masks <= 1
 
 
+_FLOAT64 = np.dtype(np.float64)
+_PLAIN_INDEXES = (int, slice)
+
+
+def _is_float64(g) -> bool:
+    """``g`` is a Python float, a numpy float64 or a float64 array (numpy's own float64
+    dtype: ``is`` costs less than ``==``, and a false negative only takes the general path)."""
+    return type(g) is float or type(g) is np.float64 \
+        or (type(g) is np.ndarray and g.dtype is _FLOAT64)
+
+
 def unindex(g, x, idx):
     """Zeros shaped like ``x`` with ``g`` added at ``idx``: the adjoint of ``x[idx]``.
 
@@ -31,6 +42,11 @@ def unindex(g, x, idx):
     >>> unindex(np.ones(2), np.zeros(3), np.array([0, 0])).tolist()
     [2.0, 0.0, 0.0]
     """
+    if type(x) is np.ndarray and x.dtype is _FLOAT64 and type(idx) in _PLAIN_INDEXES \
+            and _is_float64(g):
+        out = np.zeros(x.shape)  # the common case, kept fast
+        out[idx] = g
+        return out
     if isinstance(x, (list, tuple, dict)):
         from .containers import unindex_container
         return unindex_container(g, x, idx)
@@ -42,7 +58,6 @@ def unindex(g, x, idx):
     return out
 
 
-_FLOAT64 = np.dtype(np.float64)
 _REAL_NUMBERS = (float, int, np.float64)
 
 
@@ -57,11 +72,16 @@ def add_at(b, g, x, idx):
     >>> add_at(b, 2.0, b, 1).tolist()
     [0.0, 2.0, 0.0]
     """
-    if type(b) is np.ndarray and b.dtype == _FLOAT64 and type(g) in _REAL_NUMBERS \
-            and type(idx) is int and b.ndim == 1 and b.flags.writeable \
-            and type(x) is np.ndarray and x.shape == b.shape:
-        b[idx] += g  # the common case, a number into a vector: kept fast
-        return b
+    # the common cases, kept fast: a number into a vector, an array into a slice
+    if type(b) is np.ndarray and b.dtype is _FLOAT64 and type(x) is np.ndarray \
+            and x.shape == b.shape and b.flags.writeable:
+        kind = type(idx)
+        if kind is int and b.ndim == 1 and type(g) in _REAL_NUMBERS:
+            b[idx] += g
+            return b
+        if kind is slice and _is_float64(g) and (type(g) is not np.ndarray or g.ndim <= b.ndim):
+            b[idx] += g  # (more axes than b: assigned below, numpy drops leading 1s)
+            return b
     if not (isinstance(b, np.ndarray) and b.flags.writeable and b.shape == np.shape(x)
             and np.result_type(b, g) == b.dtype) or isinstance(x, (list, tuple, dict)):
         return b + unindex(g, x, idx)
