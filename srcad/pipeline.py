@@ -74,6 +74,7 @@ class Job:
     augmented_items: set = field(default_factory=set)  # the same for ``name[k] += v``
     guards: dict = field(default_factory=dict)  # statement -> run-time check before it
     is_callee: bool = False  # generated for a call inside another derivative
+    mode: str = "rev"  # "rev" or "fwd"
 
     @property
     def name(self) -> str:
@@ -266,6 +267,7 @@ def transform(source: Source, wrt_names, single_wrt=True, optimize=True,
     """Run the steps of ``mode`` ("rev" or "fwd") on ``source`` and compile the result."""
     job = make_job(source, wrt_names, single_wrt, optimize, param_kinds)
     job.is_callee = is_callee
+    job.mode = mode
     steps = MODES[mode] if optimize else MODES[mode][:-1]
     own = calls.key_of(source.fn, wrt_names, single_wrt, optimize) + (kinds_key(param_kinds),)
     if mode != "rev":

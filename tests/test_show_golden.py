@@ -103,8 +103,9 @@ def _sweeps(text: str):
     fn = _function(text)
     lines = text.splitlines()
     blank = next(i + 1 for i, line in enumerate(lines) if not line.strip())
-    primal = [s for s in fn.body[:-1] if s.lineno < blank]
-    adjoint = [s for s in fn.body[:-1] if s.lineno > blank]
+    body = [s for s in fn.body[:-1] if not isinstance(s, ast.Delete)]  # releases
+    primal = [s for s in body if s.lineno < blank]
+    adjoint = [s for s in body if s.lineno > blank]
     return fn, primal, adjoint
 
 

@@ -73,6 +73,7 @@ def vjp_energy(free, btotal_plus__t3=1.0):
     bfree_item = unreduce_where(bsum_free_item, free_item)
     bfree = unindex(bfree_item, free, (slice(None, None), 1))
     bnodes = zeros_like(nodes)
+    del bfree_item
     # adjoint of line 27: for i in range(nodes.shape[0] - 1):
     for i in reversed(range(_t1)):
         # adjoint of line 28: total = total + spring_energy(nodes[i], nodes[i + 1])
@@ -89,6 +90,7 @@ def vjp_energy(free, btotal_plus__t3=1.0):
         i_plus_1 = stack.pop()
         bnodes = add_at(bnodes, bnodes_i, nodes, i)
         nodes_i = stack.pop()
+    del nodes
     # adjoint of line 25: nodes = np.vstack([np.array(LEFT), free, np.array(RIGHT)])
     btup = unvstack(bnodes, [array_LEFT, free, array_RIGHT])
     bfree = bfree + btup[1]
@@ -106,10 +108,12 @@ def vjp_spring_energy(a, b, b_t2=1.0):
     _0_5_times_STIFFNESS = 0.5 * STIFFNESS
     stretch_squared = stretch ** 2
     _t2 = _0_5_times_STIFFNESS * stretch_squared
+    del stretch_squared
 
     # adjoint of line 20: return 0.5 * STIFFNESS * stretch ** 2
     bstretch_squared = b_t2 * _0_5_times_STIFFNESS
     bstretch = bstretch_squared * (2.0 * stretch)
+    del stretch, bstretch_squared
     # adjoint of line 19: stretch = np.sqrt(np.sum((b - a) ** 2)) - REST_LENGTH
     bsqrt_t1 = unbroadcast(bstretch, sqrt_t1)
     b_t1 = bsqrt_t1 * 0.5 / sqrt_t1

@@ -79,6 +79,10 @@ _ALLOWED_EXPRS = (
 
 
 def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
+    if (job.source.filename or "").startswith("<srcad "):
+        # srcad's own derivative, differentiated again: its ``del`` statements only release
+        # memory (passes/release.py), and the new adjoint may need the values they release
+        fn.body = _without_deletes(fn.body)
     if isinstance(fn, gast.AsyncFunctionDef):
         _fail(fn, job, "an `async def` function (and `await`)",
               "differentiate a synchronous function: move the `await`s to a caller and pass "
@@ -96,6 +100,14 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
             f"(in function `{job.name}`)", job.source.location(fn),
             hint="end the function with `return <the value to differentiate>`")
     return fn
+
+
+def _without_deletes(stmts) -> list:
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt.body = _without_deletes(stmt.body)
+            stmt.orelse = _without_deletes(stmt.orelse)
+    return [s for s in stmts if not isinstance(s, gast.Delete)]
 
 
 def _check_block(stmts, job, in_loop):

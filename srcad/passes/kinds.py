@@ -45,8 +45,10 @@ def _returns_immutable(obj) -> bool:
     import builtins
 
     import numpy as np
+
+    from ..runtime.containers import loop_length
     return obj in (builtins.len, builtins.int, builtins.bool, builtins.round, np.shape,
-                   np.ndim, np.size)
+                   np.ndim, np.size, loop_length)
 
 
 def _kind_of(stmt, op, kinds, vectors=frozenset()):

@@ -185,4 +185,6 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     from . import inplace
     inplace.run(fn, job)
     fn.body = tidy_all(fn.body)
+    from . import release
+    release.run(fn, job)
     return fn
