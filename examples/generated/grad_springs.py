@@ -154,6 +154,13 @@ def unbroadcast(g, x):
             return g.sum(axis=0)
         if len(gs) == len(xs) == 2 and xs[0] == gs[0] and xs[1] == 1:
             return g.sum(axis=1, keepdims=True)
+        lead = len(gs) - len(xs)
+        if lead >= 0 and all(n == m or n == 1 for n, m in zip(xs, gs[lead:])):
+            # any other broadcast: sum the leading axes and those where x has length 1
+            axes = tuple(range(lead)) + tuple(lead + i for i, (n, m) in enumerate(
+                zip(xs, gs[lead:])) if n == 1 and m != 1)
+            out = g.sum(axis=axes, keepdims=True)
+            return out.reshape(xs) if lead else out
     if isinstance(x, float):  # a Python or numpy scalar: the common case in scalar code
         return g if isinstance(g, float) else np.sum(g)
     if isinstance(g, (list, tuple, dict)) or isinstance(x, (list, tuple, dict)):

@@ -4,7 +4,7 @@ give what their general paths give: checked against values written out by hand."
 import numpy as np
 import pytest
 
-from srcad.runtime import add_at, unindex, unreduce, zeros_like
+from srcad.runtime import add_at, unbroadcast, unindex, unreduce, zeros_like
 
 
 @pytest.mark.parametrize("n", [3, 5000])  # a filled array, and a broadcast view
@@ -83,3 +83,19 @@ def test_unreduce_along_axes(axis, keepdims, size):
 def test_unreduce_refuses_a_seed_of_the_wrong_shape():
     with pytest.raises(ValueError):
         unreduce(np.ones(3), np.zeros((2, 4)), 0)
+
+
+@pytest.mark.parametrize("g_shape, x_shape", [
+    ((5, 7, 2), (5, 1, 2)), ((5, 7, 2), (1, 7, 2)), ((5, 7, 2), (7, 2)), ((5, 7, 2), (2,)),
+    ((5, 7, 2), (1, 1, 1)), ((5, 7, 2), (1,)), ((3, 1, 4), (3, 1, 4)), ((7, 3), (7, 1)),
+    ((2, 3, 4, 5), (3, 1, 5)), ((4, 3), (3,)),
+])
+def test_unbroadcast_sums_over_the_broadcast_axes(g_shape, x_shape):
+    g = np.arange(np.prod(g_shape), dtype=float).reshape(g_shape)
+    out = unbroadcast(g, np.zeros(x_shape))
+    expected = np.zeros(x_shape)
+    for index in np.ndindex(*g_shape):  # every entry of g lands where it broadcast from
+        lead = len(g_shape) - len(x_shape)
+        target = tuple(0 if n == 1 else i for i, n in zip(index[lead:], x_shape))
+        expected[target] += g[index]
+    assert out.shape == x_shape and np.array_equal(out, expected)
