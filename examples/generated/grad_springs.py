@@ -46,11 +46,8 @@ def vjp_energy(free, btotal_plus__t3=1.0):
     _t1 = nodes_shape_0 - 1
     for i in range(_t1):
         # line 28: total = total + spring_energy(nodes[i], nodes[i + 1])
-        stack.append(nodes_i)
         nodes_i = nodes[i]
-        stack.append(i_plus_1)
         i_plus_1 = i + 1
-        stack.append(nodes_i_plus_1)
         nodes_i_plus_1 = nodes[i_plus_1]
         stack.append(_t2_shape)
         _t2 = spring_energy(nodes_i, nodes_i_plus_1)
@@ -81,15 +78,15 @@ def vjp_energy(free, btotal_plus__t3=1.0):
         total_shape = stack.pop()
         btotal = unbroadcast(btotal_plus__t2, total_shape)
         b_t2 = unbroadcast(btotal_plus__t2, _t2_shape)
+        i_plus_1 = i + 1
+        nodes_i_plus_1 = nodes[i_plus_1]
+        nodes_i = nodes[i]
         _t2_grads = vjp_spring_energy(nodes_i, nodes_i_plus_1, b_t2=b_t2)[1]
         bnodes_i = _t2_grads[0]
         bnodes_i_plus_1 = _t2_grads[1]
         _t2_shape = stack.pop()
         bnodes = add_at(bnodes, bnodes_i_plus_1, nodes, i_plus_1)
-        nodes_i_plus_1 = stack.pop()
-        i_plus_1 = stack.pop()
         bnodes = add_at(bnodes, bnodes_i, nodes, i)
-        nodes_i = stack.pop()
     del nodes
     # adjoint of line 25: nodes = np.vstack([np.array(LEFT), free, np.array(RIGHT)])
     btup = unvstack(bnodes, [array_LEFT, free, array_RIGHT])

@@ -26,7 +26,7 @@ import gast
 
 from ..grammar import walk
 
-from .saves import pushed_name, restored_name, without_saves
+from .saves import pushed_name, restored_name, without_saves, without_unused_stack
 
 _COMPOUND = (gast.If, gast.For, gast.While)
 _PURE_BUILTINS = {"len", "abs", "float", "int"}
@@ -38,12 +38,7 @@ _MUTATING = re.compile(r"(add|add_at|restore_item|zero_at)(_\d+)?")
 def run(fn: gast.FunctionDef, stack: str | None) -> None:
     if stack is None:
         return
-    scan = _Scan(stack)
-    scan.block(fn.body, depth=0)
-    params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    stable = {v for v in params if v not in scan.assigns} | {
-        v for v, sites in scan.assigns.items() if len(sites) == 1 and sites[0][1] == 0}
-    stable -= scan.restored | scan.escaping
+    scan, stable = stable_names(fn, stack)
     dropped: set = set()
     while True:  # a value made from invariant values in the loop is invariant too
         found = set()
@@ -51,7 +46,7 @@ def run(fn: gast.FunctionDef, stack: str | None) -> None:
             if len(sites) != 1 or var in dropped | scan.escaping | scan.restored - scan.pushed:
                 continue
             stmt, depth = sites[0]
-            if depth > 0 and stmt is not None and _invariant(stmt.value, stable | dropped):
+            if depth > 0 and stmt is not None and invariant(stmt.value, stable | dropped):
                 found.add(var)
         if not found:
             break
@@ -60,7 +55,19 @@ def run(fn: gast.FunctionDef, stack: str | None) -> None:
     if dropped:
         # (``t = None`` at the top stays: a name assigned in a loop may be read where the
         # loop did not run, in the code that differentiates this code again)
-        fn.body = without_saves(fn.body, stack, dropped)
+        fn.body = without_unused_stack(without_saves(fn.body, stack, dropped), stack)
+
+
+def stable_names(fn, stack):
+    """The scan of ``fn`` and the names nothing changes once they are set: parameters never
+    assigned and names assigned once outside every loop, never restored, never changed in
+    place."""
+    scan = _Scan(stack)
+    scan.block(fn.body, depth=0)
+    params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    stable = {v for v in params if v not in scan.assigns} | {
+        v for v, sites in scan.assigns.items() if len(sites) == 1 and sites[0][1] == 0}
+    return scan, stable - scan.restored - scan.escaping
 
 
 class _Scan:
@@ -154,7 +161,7 @@ def _pure_call(call) -> bool:
     return isinstance(func, gast.Name) and func.id in _PURE_MODULES and "random" not in parts
 
 
-def _invariant(expr, stable) -> bool:
+def invariant(expr, stable) -> bool:
     for node in walk(expr):
         if isinstance(node, gast.Call) and not _pure_call(node):
             return False

@@ -178,6 +178,8 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
     fn.body = saves.run(fn.body, getattr(job, "stack_name", None), impure)
     from . import invariant
     invariant.run(fn, getattr(job, "stack_name", None))
+    from . import recompute
+    recompute.run(fn, getattr(job, "stack_name", None))
     from . import shapesaves
     shapesaves.run(fn, job)
     from . import copies

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import gast
 
+from ..grammar import walk
+
 from .optimize import _Liveness, dce
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -94,3 +96,14 @@ def without_saves(stmts: list, stack: str, dead: set) -> list:
             stmt.orelse = without_saves(stmt.orelse, stack, dead)
         out.append(stmt)
     return out
+
+
+def without_unused_stack(body: list, stack: str) -> list:
+    """``body`` without ``stack = []`` when no save is left to use the stack."""
+    used = any(isinstance(n, gast.Name) and n.id == stack and isinstance(n.ctx, gast.Load)
+               for stmt in body for n in walk(stmt))
+    if used:
+        return body
+    return [s for s in body if not (isinstance(s, gast.Assign) and len(s.targets) == 1
+                                    and isinstance(s.targets[0], gast.Name)
+                                    and s.targets[0].id == stack)]
