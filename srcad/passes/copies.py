@@ -36,12 +36,44 @@ def run(fn: gast.FunctionDef) -> None:
         returned = _loads(fn.body[-1])
     stores, loads = _counts(fn)
     adjoint = fn.body[split:]
-    while _propagate(adjoint, stores, loads, returned):
+    names = _Names()
+    while _propagate(adjoint, stores, loads, returned, names):
         pass  # another sweep: a removed copy may let an earlier one go
     fn.body[split:] = adjoint
 
 
-def _propagate(block: list, stores, loads, returned) -> bool:
+class _Names:
+    """The names each statement reads (with counts) and stores, computed once per statement
+    and forgotten when a copy's removal renames reads in it."""
+
+    def __init__(self):
+        self.known: dict = {}
+
+    def of(self, stmt):
+        found = self.known.get(stmt)
+        if found is None:
+            reads: dict = {}
+            stores = set()
+            for node in walk(stmt):
+                if isinstance(node, gast.Name):
+                    if isinstance(node.ctx, gast.Load):
+                        reads[node.id] = reads.get(node.id, 0) + 1
+                    elif isinstance(node.ctx, gast.Store):
+                        stores.add(node.id)
+            found = self.known[stmt] = (reads, stores)
+        return found
+
+    def forget(self, stmt):
+        """Forget ``stmt``, the statements in it, and every compound statement (one of
+        them may hold ``stmt``)."""
+        for node in walk(stmt):
+            if isinstance(node, gast.stmt):
+                self.known.pop(node, None)
+        for node in [n for n in self.known if isinstance(n, _COMPOUND)]:
+            del self.known[node]
+
+
+def _propagate(block: list, stores, loads, returned, names) -> bool:
     """Remove the copies of ``block`` and of the blocks nested in it that can go, in one
     sweep; whether any went."""
     changed = False
@@ -49,11 +81,11 @@ def _propagate(block: list, stores, loads, returned) -> bool:
     while i < len(block):
         stmt = block[i]
         if isinstance(stmt, _COMPOUND):
-            changed |= _propagate(stmt.body, stores, loads, returned)
-            changed |= _propagate(stmt.orelse, stores, loads, returned)
+            changed |= _propagate(stmt.body, stores, loads, returned, names)
+            changed |= _propagate(stmt.orelse, stores, loads, returned, names)
             i += 1
             continue
-        done = _propagate_one(block, i, stores, loads, returned)
+        done = _propagate_one(block, i, stores, loads, returned, names)
         if done is None:
             i += 1
             continue
@@ -81,11 +113,6 @@ def _loads(node) -> set:
             and isinstance(n.ctx, gast.Load)}
 
 
-def _stores(node) -> set:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
-
-
 def _copy(stmt):
     if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Name):
@@ -93,7 +120,7 @@ def _copy(stmt):
     return None
 
 
-def _propagate_one(block: list, i: int, stores, loads, returned):
+def _propagate_one(block: list, i: int, stores, loads, returned, names):
     """Remove ``block[i]`` if it is a copy ``a = b`` that can go, and return ``(a, b)``;
     None if it stays."""
     pair = _copy(block[i])
@@ -106,18 +133,21 @@ def _propagate_one(block: list, i: int, stores, loads, returned):
     if stores.get(a) != 1 or a in returned:
         return None
     rest = block[i + 1:]
-    readers = [k for k, s in enumerate(rest) if a in _loads(s)]
-    if sum(1 for s in rest for n in walk(s) if isinstance(n, gast.Name)
-           and n.id == a and isinstance(n.ctx, gast.Load)) != loads.get(a, 0):
+    infos = [names.of(s) for s in rest]
+    if sum(reads.get(a, 0) for reads, _ in infos) != loads.get(a, 0):
         return None  # read elsewhere: in another block, or around a loop
+    readers = [k for k, (reads, _) in enumerate(infos) if a in reads]
     if not readers:
         return None
     last = readers[-1]
-    if any(b in _stores(s) and _copy(s) != (b, a) for s in rest[:last]) \
-            or (b in _stores(rest[last]) and not isinstance(rest[last], gast.Assign)):
+    if any(b in infos[k][1] and _copy(rest[k]) != (b, a) for k in range(last)) \
+            or (b in infos[last][1] and not isinstance(rest[last], gast.Assign)):
         return None
     del block[i]
     for s in rest[:last + 1]:
+        if a not in names.of(s)[0]:
+            continue
+        names.forget(s)
         for node in walk(s):
             if isinstance(node, gast.Name) and node.id == a and isinstance(node.ctx, gast.Load):
                 node.id = b
