@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 from .derivative import Derivative
+from .passes.shapes import SHAPE_MARK
 from .errors import InputError
 from .inline import GenerateError, ModuleWriter, literal_text
 
@@ -76,7 +77,8 @@ def module_text(f, wrt=0, mode="rev", name=None, args=None, command=None) -> str
     derivative = Derivative(f, wrt, True, "generate", mode="fwd" if mode == "fwd" else "rev")
     kinds = derivative._kinds(tuple(args), {}) if args is not None else frozenset()
     # a module serves arrays of any rank: the rank of an example array is not a promise
-    kinds = frozenset((p, k) for p, k in kinds if k != "vector")
+    # (nor are equal shapes)
+    kinds = frozenset((p, k) for p, k in kinds if k != "vector" and not p.endswith(SHAPE_MARK))
     derivative.compile(kinds=kinds)
     nodes = _nodes(derivative)
     base = re.sub(r"\W", "", f.__name__) or "f"

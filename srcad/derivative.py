@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from . import cache, pipeline, stubs
+from .passes.shapes import SHAPE_MARK
 from .errors import InputError, InternalError, SourceError, UnsupportedError
 from .source import check_function
 
@@ -212,14 +213,15 @@ class Derivative:
 
     def _kinds(self, args, kwargs):
         found = []
-        for name, value in zip(self.param_names, args):
+        shapes: dict = {}  # shape -> the names of the arrays of that shape
+        for name, value in (*zip(self.param_names, args), *kwargs.items()):
             kind = _kind(value)
             if kind != "array":
                 found.append((name, kind))
-        for name, value in kwargs.items():
-            kind = _kind(value)
-            if kind != "array":
-                found.append((name, kind))
+            if type(value) is np.ndarray and value.ndim:
+                shapes.setdefault(value.shape, []).append(name)
+        if any(len(names) > 1 for names in shapes.values()):
+            found.extend(shape_classes(shapes))
         return frozenset(found)
 
     @property
@@ -307,6 +309,17 @@ class Derivative:
         raise InputError(f"argument `{name}` of `{fname}` is a {type(value).__name__} "
                          f"({_short(value)}); srcad differentiates floats and numpy float "
                          "arrays", hint=f"pass a float or a numpy array of floats as `{name}`")
+
+
+def shape_classes(shapes: dict) -> list:
+    """``(name + SHAPE_MARK, class)`` for the arrays that share their shape with another, the
+    classes numbered in order of first appearance: the derivative is compiled for arguments
+    whose equal shapes it may rely on (passes/shapes.py), whatever the sizes are."""
+    out = []
+    for number, names in enumerate(n for n in shapes.values() if len(n) > 1):
+        out.extend((name + SHAPE_MARK, number) for name in names)
+    return out
+
 
 
 def _short(value) -> str:

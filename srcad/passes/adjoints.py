@@ -145,9 +145,10 @@ class Adjoints:
         target = stmt.targets[0]
         if op.kind == "copy":
             source = op.bindings["x"].id
-            if source not in self.job.active:
-                return []
-            return [self.add_to(source, name(self.job.namer.adjoint(target.id)), stmt)]
+            badj = self.job.namer.adjoint(target.id)
+            if source not in self.job.active or badj not in self.defined:
+                return []  # (an adjoint not defined yet is zero: nothing read the copy)
+            return [self.add_to(source, name(badj), stmt)]
         if op.kind == "container":
             return self.container_adjoint(stmt, target)
         if op.kind != "rule":
@@ -178,7 +179,8 @@ class Adjoints:
             if isinstance(tmpl, gast.AugAssign):
                 param = tmpl.target.id[1:]
                 value = template.substitute_expr(tmpl.value, mapping)
-                if op.rule.elementwise and self._others_scalar(op, param):
+                if op.rule.elementwise and (self._others_scalar(op, param)
+                                            or self._same_shape(op.bindings.get(param), outs)):
                     value = _StripUnbroadcast(op.bindings.get(param)).visit(value)
                 out.extend(self.contribution(op.bindings.get(param), value, param, stmt))
             else:
@@ -271,6 +273,14 @@ class Adjoints:
                 gast.Expr(value=_method(xs, "append", name(stored[0]))), stmt))
             out.extend(self.rewind(stmt, stored[0]))
         return out
+
+    def _same_shape(self, operand, outs) -> bool:
+        """Whether the operand and the one result surely have one shape (passes/shapes.py):
+        the result's adjoint then has the operand's shape already."""
+        classes = getattr(self.job, "shape_classes", {})
+        return (isinstance(operand, gast.Name) and len(outs) == 1
+                and classes.get(operand.id) is not None
+                and classes.get(operand.id) == classes.get(outs[0].id))
 
     def _others_scalar(self, op, param) -> bool:
         """Whether every operand but ``param``'s is a number: then, for an elementwise

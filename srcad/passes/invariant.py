@@ -24,6 +24,7 @@ import re
 
 import gast
 
+from .. import grammar
 from ..grammar import walk
 
 from .saves import pushed_name, restored_name, without_saves, without_unused_stack
@@ -39,11 +40,13 @@ def run(fn: gast.FunctionDef, stack: str | None) -> None:
     if stack is None:
         return
     scan, stable = stable_names(fn, stack)
+    params = set(grammar.params(fn))
     dropped: set = set()
     while True:  # a value made from invariant values in the loop is invariant too
         found = set()
         for var, sites in scan.assigns.items():
-            if len(sites) != 1 or var in dropped | scan.escaping | scan.restored - scan.pushed:
+            if len(sites) != 1 or var in dropped | scan.escaping | scan.restored - scan.pushed \
+                    or var in params:  # its value before the loop is not the loop's
                 continue
             stmt, depth = sites[0]
             if depth > 0 and stmt is not None and invariant(stmt.value, stable | dropped):

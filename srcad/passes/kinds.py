@@ -17,6 +17,7 @@ import gast
 from ..grammar import walk
 
 from .. import grammar
+from . import shapes
 from .activity import targets
 
 _SCALAR, _ARRAY, _CONTAINER, _UNKNOWN = "scalar", "array", "container", "unknown"
@@ -160,6 +161,7 @@ def run(fn: gast.FunctionDef, job) -> gast.FunctionDef:
         if _is_append(stmt):
             kinds[stmt.value.func.value.id] = _CONTAINER
     job.kinds = kinds
+    shapes.run(fn, job)
     return fn
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import gast
 
-from .. import comments
+from .. import comments, grammar
 from ..grammar import copy_tree, walk
 from .invariant import invariant, stable_names
 from .saves import pushed_name, restored_name, without_saves, without_unused_stack
@@ -40,6 +40,7 @@ def run(fn: gast.FunctionDef, stack: str | None) -> None:
     if stack is None or split is None:
         return
     scan, stable = stable_names(fn, stack)
+    params = set(grammar.params(fn))  # their values before the loop are not the loop's
     primal, adjoint = fn.body[:split], fn.body[split:]
     adjoint_loops = _loops(adjoint)
     chosen = []  # (name, adjoint loop, expression), in the primal's order
@@ -53,7 +54,8 @@ def run(fn: gast.FunctionDef, stack: str | None) -> None:
         derived = set(counters)  # the counters, and integers made of them (``i + 1``)
         for k, stmt in enumerate(loop.body):
             var = _recomputable(stmt, derived, stable)
-            if var is None or len(scan.assigns.get(var, ())) != 1 or var not in scan.pushed:
+            if var is None or len(scan.assigns.get(var, ())) != 1 or var not in scan.pushed \
+                    or var in params:
                 continue
             if any(var in _loads(s) for s in loop.body[:k] if pushed_name(s, stack) != var):
                 continue  # read before its assignment: the value of the trip before

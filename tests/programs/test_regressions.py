@@ -253,3 +253,20 @@ def inner_loop_variable_reassigned_by_a_loop(x):
 def test_loop_variable_assigned_outside_its_loop(fn, expected):
     assert srcad.grad(fn)(0.3) == pytest.approx(expected, rel=1e-12)
     assert srcad.jvp(fn)(0.3, 1.0)[1] == pytest.approx(expected, rel=1e-12)
+
+
+def dead_reassignment(p, r):
+    for i in range(2):
+        u = 2.0 * r
+    w = np.sum(u * p)
+    u = p + u  # read by nothing: its adjoint is zero, and was read before it was set
+    return w
+
+
+def test_a_dead_reassignment_of_a_loop_name():
+    """Found by random programs: the adjoint of the copy ``u = p_plus_u`` read ``bu``,
+    which nothing had set (UnboundLocalError)."""
+    p, r = np.array([0.5, -1.0]), np.array([2.0, 3.0])
+    gp, gr = srcad.grad(dead_reassignment, wrt=(0, 1))(p, r)
+    np.testing.assert_allclose(gp, 2.0 * r, rtol=1e-12)  # d/dp sum(2 r p)
+    np.testing.assert_allclose(gr, 2.0 * p, rtol=1e-12)

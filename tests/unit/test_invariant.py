@@ -112,3 +112,21 @@ def test_nested_loops_keep_what_changes_in_the_outer_loop():
                                    rel=1e-6)
     assert got[1] == pytest.approx((nested(0.4, 0.7 + h) - nested(0.4, 0.7 - h)) / (2 * h),
                                    rel=1e-6)
+
+
+def rebound_parameter(p, q):
+    for i in range(2):
+        q = np.sum(p * p, axis=0, keepdims=True)  # the same in every trip, not before it
+    return np.sum(p * q)
+
+
+def test_a_parameter_rebound_in_a_loop_keeps_its_saves():
+    """The loop computes ``q`` the same in every trip, but ``q`` held the argument before
+    the first: its gradient is zeros of the argument's shape (found by random programs:
+    the save was dropped and the gradient had the shape of the loop's value)."""
+    rng = np.random.default_rng(4)
+    p, q = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    gp, gq = srcad.grad(rebound_parameter, wrt=(0, 1))(p, q)
+    s = np.sum(p * p, axis=0)  # f = sum_ij p_ij s_j
+    np.testing.assert_allclose(gp, s + 2.0 * p * np.sum(p, axis=0), rtol=1e-12)
+    assert gq.shape == (3, 4) and not gq.any()
