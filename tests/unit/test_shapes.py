@@ -9,13 +9,7 @@ import pytest
 import srcad
 from srcad.derivative import shape_classes
 
-
-def damped(k, c, x, v):
-    for i in range(20):
-        a = -k * x - c * v
-        x = x + 0.01 * v
-        v = v + 0.01 * a
-    return np.sum(x * x + v * v)
+from .test_shapesaves import damped
 
 
 def mixed(a, b, w):
