@@ -213,14 +213,22 @@ class Derivative:
 
     def _kinds(self, args, kwargs):
         found = []
-        shapes: dict = {}  # shape -> the names of the arrays of that shape
-        for name, value in (*zip(self.param_names, args), *kwargs.items()):
-            kind = _kind(value)
-            if kind != "array":
-                found.append((name, kind))
-            if type(value) is np.ndarray and value.ndim:
-                shapes.setdefault(value.shape, []).append(name)
-        if any(len(names) > 1 for names in shapes.values()):
+        arrays = []  # (name, shape) of the arrays with axes
+        for pairs in (zip(self.param_names, args), kwargs.items()):
+            for name, value in pairs:
+                if type(value) is np.ndarray:  # the common case first
+                    if value.ndim == 1:
+                        found.append((name, "vector"))
+                    if value.ndim:
+                        arrays.append((name, value.shape))
+                    continue
+                kind = _kind(value)
+                if kind != "array":
+                    found.append((name, kind))
+        if len(arrays) > 1 and len({shape for _, shape in arrays}) < len(arrays):
+            shapes: dict = {}  # two arrays share a shape
+            for name, shape in arrays:
+                shapes.setdefault(shape, []).append(name)
             found.extend(shape_classes(shapes))
         return frozenset(found)
 
