@@ -120,6 +120,7 @@ class Derivative:
         self.fn = None
         self.transformed = None
         self.kinds = frozenset()
+        self._shapes: dict = {}  # shapes of the array arguments -> their symbolic shapes
         self.children: list[Derivative] = []
 
     def clone(self) -> "Derivative":
@@ -225,11 +226,14 @@ class Derivative:
                 kind = _kind(value)
                 if kind != "array":
                     found.append((name, kind))
-        if len(arrays) > 1 and len({shape for _, shape in arrays}) < len(arrays):
-            shapes: dict = {}  # two arrays share a shape
-            for name, shape in arrays:
-                shapes.setdefault(shape, []).append(name)
-            found.extend(shape_classes(shapes))
+        if arrays:
+            key = tuple(arrays)
+            shapes = self._shapes.get(key)
+            if shapes is None:
+                if len(self._shapes) > 16:
+                    self._shapes.clear()
+                shapes = self._shapes[key] = symbolic_shapes(arrays)
+            found.extend(shapes)
         return frozenset(found)
 
     @property
@@ -319,15 +323,17 @@ class Derivative:
                          "arrays", hint=f"pass a float or a numpy array of floats as `{name}`")
 
 
-def shape_classes(shapes: dict) -> list:
-    """``(name + SHAPE_MARK, class)`` for the arrays that share their shape with another, the
-    classes numbered in order of first appearance: the derivative is compiled for arguments
-    whose equal shapes it may rely on (passes/shapes.py), whatever the sizes are."""
+def symbolic_shapes(arrays) -> list:
+    """``(name + SHAPE_MARK, shape)`` for each ``(name, shape)``, the sizes written as
+    symbols (``"d0"``, ``"d1"`` ... in order of first appearance; equal sizes, one symbol)
+    and 1 as 1: the derivative is compiled for the pattern (passes/shapes.py), and serves
+    every call of that pattern whatever the sizes."""
+    symbols: dict = {}
     out = []
-    for number, names in enumerate(n for n in shapes.values() if len(n) > 1):
-        out.extend((name + SHAPE_MARK, number) for name in names)
+    for name, shape in arrays:
+        out.append((name + SHAPE_MARK, tuple(
+            1 if n == 1 else symbols.setdefault(n, f"d{len(symbols)}") for n in shape)))
     return out
-
 
 
 def _short(value) -> str:

@@ -218,7 +218,8 @@ def assert_rebuilt_like_fresh(f, wrt="x"):
     df = srcad.grad(f, wrt=wrt)
     df(X)
     loaded = df.__srcad__.transformed
-    fresh = pipeline.transform(srcad.source.get_source(f), [wrt])
+    fresh = pipeline.transform(srcad.source.get_source(f), [wrt],
+                               param_kinds=dict(df.__srcad__.kinds))  # (kinds, shapes of X)
     for name in ("source", "name", "seed_name", "free_names", "bound", "helpers", "callees",
                  "defaults", "base", "helper_keys", "call_paths"):
         assert getattr(loaded, name) == getattr(fresh, name), name

@@ -277,10 +277,10 @@ class Adjoints:
     def _same_shape(self, operand, outs) -> bool:
         """Whether the operand and the one result surely have one shape (passes/shapes.py):
         the result's adjoint then has the operand's shape already."""
-        classes = getattr(self.job, "shape_classes", {})
+        shapes = getattr(self.job, "shapes", {})
         return (isinstance(operand, gast.Name) and len(outs) == 1
-                and classes.get(operand.id) is not None
-                and classes.get(operand.id) == classes.get(outs[0].id))
+                and shapes.get(operand.id) is not None
+                and shapes.get(operand.id) == shapes.get(outs[0].id))
 
     def _others_scalar(self, op, param) -> bool:
         """Whether every operand but ``param``'s is a number: then, for an elementwise

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.derivative import shape_classes
+from srcad.derivative import symbolic_shapes
 
 from .test_shapesaves import damped
 
@@ -34,10 +34,10 @@ def compiled_text(grad):
     return grad.__srcad__.transformed.source
 
 
-def test_classes_number_the_shapes_that_repeat():
-    shapes = {(3,): ["a", "b"], (2, 3): ["c"], (4,): ["d", "e", "f"]}
-    assert shape_classes(shapes) == [("a#shape", 0), ("b#shape", 0), ("d#shape", 1),
-                                     ("e#shape", 1), ("f#shape", 1)]
+def test_sizes_become_symbols():
+    arrays = [("w", (16, 8)), ("b", (8,)), ("x", (1, 16)), ("t", (3, 1, 8))]
+    assert symbolic_shapes(arrays) == [("w#shape", ("d0", "d1")), ("b#shape", ("d1",)),
+                                       ("x#shape", (1, "d0")), ("t#shape", ("d2", 1, "d1"))]
 
 
 def test_equal_shapes_need_no_unbroadcast_and_no_shape_saves():
