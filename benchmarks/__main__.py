@@ -45,7 +45,7 @@ def parse(argv):
                    help="threads of numpy's BLAS, torch and XLA (default 1)")
     p.add_argument("--jit-timeout", type=float, metavar="SECONDS",
                    help="limit on jax.jit's first call (compilation), measured in a child "
-                        "process; 0: no child process, no limit (default 120, --quick 10)")
+                        "process; 0: no child process, no limit (default 120, --quick 30)")
     p.add_argument("--budget", type=float, metavar="SECONDS",
                    help="timing budget per system and case (default 1, --quick 0.2)")
     return p.parse_args(argv)
@@ -76,7 +76,7 @@ def main(argv=None):
                      f"choose from {', '.join(systems.BY_NAME)}")
         chosen = [s for s in systems.SYSTEMS if s.name in wanted]
     budget = args.budget if args.budget is not None else 0.2 if args.quick else 1.0
-    jit_timeout = args.jit_timeout if args.jit_timeout is not None else 10.0 if args.quick \
+    jit_timeout = args.jit_timeout if args.jit_timeout is not None else 30.0 if args.quick \
         else 120.0
     settings = runner.Settings(quick=args.quick, budget=budget,
                                sample_target=min(0.02, budget / 10), jit_timeout=jit_timeout)
