@@ -97,7 +97,17 @@ def _is_dims(value) -> bool:
 
 
 class _Dims(tuple):
-    """The value of ``x.shape``: a tuple of symbols (not the shape of an array)."""
+    """The value of ``x.shape``: a tuple of symbols (not the shape of an array, which is a
+    plain tuple: the two never compare equal)."""
+
+    def __eq__(self, other):
+        return type(other) is _Dims and tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash(("dims",) + tuple(self))
 
 
 class _Size(str):
