@@ -55,6 +55,8 @@ def run(fn: gast.FunctionDef, job) -> None:
                         assigned.setdefault(node.id, []).append(None)
     loop_targets = {n.id for loop in walk(fn) if isinstance(loop, gast.For)
                     for n in walk(loop.target) if isinstance(n, gast.Name)}
+    counters = {loop.target.id for loop in walk(fn) if isinstance(loop, gast.For)
+                and isinstance(loop.target, gast.Name) and _over_range(loop.iter)}
     inference = _Inference(job, {p: tuple(s) for p, s in given.items()}, set(assigned) | params)
     for p in params - set(given):
         if job.kinds.get(p) == "scalar" and p not in assigned:
@@ -62,6 +64,7 @@ def run(fn: gast.FunctionDef, job) -> None:
     unknown = set(loop_targets) | {p for p in params if p not in given
                                    and job.kinds.get(p) != "scalar"}
     inference.unknown = unknown
+    inference.counters = counters - {v for v in counters if v in assigned}
     changed = True
     while changed:  # shapes only go from unset to a shape to unknown
         changed = False
@@ -121,6 +124,7 @@ class _Inference:
         self.values: dict = dict(given)  # name -> shape, _Dims or _Size
         self.unknown: set = set()
         self.local = local  # the function's parameters and assigned names
+        self.counters: set = set()  # targets of ``for ... in range(...)``: integers
 
     def name(self, node):
         """What the expression ``node`` (a name or a constant) is known to hold."""
@@ -218,9 +222,8 @@ class _Inference:
                     and part.step is None:
                 out.append(rest.pop(0))
             elif _int(part) is not None or (isinstance(part, gast.Name) and (
-                    self.job.kinds.get(part.id) == "scalar"
-                    or isinstance(self.values.get(part.id), _Size))):
-                rest.pop(0)  # an integer: the axis goes
+                    part.id in self.counters or isinstance(self.values.get(part.id), _Size))):
+                rest.pop(0)  # an integer: the axis goes (a bool would add one: not taken)
             else:
                 return None
         return tuple(out + rest)
@@ -280,6 +283,13 @@ class _Inference:
         if None in out:
             return None
         return tuple(out)
+
+
+def _over_range(node) -> bool:
+    """``range(...)`` or ``reversed(range(...))``: the loop's target is an integer."""
+    if isinstance(node, gast.Call) and grammar.dotted(node.func) == ["reversed"] and node.args:
+        node = node.args[0]
+    return isinstance(node, gast.Call) and grammar.dotted(node.func) == ["range"]
 
 
 def _int(node):

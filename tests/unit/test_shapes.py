@@ -99,3 +99,16 @@ def test_generated_modules_do_not_rely_on_equal_shapes(tmp_path):
     args = (rng.normal(size=4), rng.normal(size=4), rng.normal(size=4))
     text = srcad.generate(mixed, tmp_path / "m.py", wrt=(0, 1, 2), args=args)
     assert "unbroadcast" in text
+
+
+def flagged(x, w):
+    flag = np.sum(x * x) >= 0.0  # True: x[flag] adds an axis, it does not take a row
+    y = x[flag] * w
+    return np.sum(y * y)
+
+
+def test_an_index_that_is_a_bool_is_not_taken_for_an_integer():
+    x, w = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.3, -0.7])
+    gx, gw = srcad.grad(flagged, wrt=(0, 1))(x, w)
+    np.testing.assert_allclose(gx, 2.0 * x * w * w, rtol=1e-12)
+    np.testing.assert_allclose(gw, 2.0 * x * x * w, rtol=1e-12)
