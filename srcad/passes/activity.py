@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import walk
-
 from .. import grammar
+from ..grammar import walk
 
 
 def operand_names(op, value) -> set[str]:

@@ -14,10 +14,9 @@ import re
 
 import gast
 
-from ..grammar import walk
-
 from .. import grammar
 from ..errors import UnsupportedError
+from ..grammar import walk
 from .activity import targets
 from .sharing import VIEWS, Sharing, callee_name
 

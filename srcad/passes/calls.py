@@ -20,10 +20,9 @@ import inspect
 
 import gast
 
-from ..grammar import walk
-
 from .. import grammar, rules
 from ..errors import UnsupportedError
+from ..grammar import walk
 
 # (code object, wrt names, optimize) -> seed parameter name, for derivatives being generated
 IN_PROGRESS: dict = {}

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import walk
-
 from .. import grammar
+from ..grammar import walk
 
 _COMPOUND = (gast.If, gast.For, gast.While)
 _PURE_MODULES = ("numpy", "scipy", "math")

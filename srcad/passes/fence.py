@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import walk
-
 from ..errors import UnsupportedError
+from ..grammar import walk
 
 SUPPORTED = ("srcad differentiates assignments, arithmetic, calls of functions with "
              "derivative rules (srcad.supported_functions()) and of your own functions, "

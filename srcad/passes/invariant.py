@@ -26,7 +26,6 @@ import gast
 
 from .. import grammar
 from ..grammar import walk
-
 from .saves import pushed_name, restored_name, without_saves, without_unused_stack
 
 _COMPOUND = (gast.If, gast.For, gast.While)

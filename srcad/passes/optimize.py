@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import walk
-
 from .. import comments
+from ..grammar import walk
 
 _LOOPS = (gast.For, gast.While)
 

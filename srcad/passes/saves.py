@@ -28,7 +28,6 @@ from __future__ import annotations
 import gast
 
 from ..grammar import walk
-
 from .optimize import _Liveness, dce
 
 _COMPOUND = (gast.If, gast.For, gast.While)

@@ -25,9 +25,8 @@ import types
 
 import gast
 
-from ..grammar import walk
-
 from .. import grammar
+from ..grammar import walk
 from .activity import targets
 from .optimize import loaded_names
 from .resolve import is_setitem

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import walk
-
 from .. import grammar
+from ..grammar import walk
 
 
 def _stored(stmt):
