@@ -77,7 +77,7 @@ def module_text(f, wrt=0, mode="rev", name=None, args=None, command=None) -> str
     derivative = Derivative(f, wrt, True, "generate", mode="fwd" if mode == "fwd" else "rev")
     kinds = derivative._kinds(tuple(args), {}) if args is not None else frozenset()
     # a module serves arrays of any rank: the rank of an example array is not a promise
-    # (nor are equal shapes)
+    # (nor are the shapes of the example arguments)
     kinds = frozenset((p, k) for p, k in kinds if k != "vector" and not p.endswith(SHAPE_MARK))
     derivative.compile(kinds=kinds)
     nodes = _nodes(derivative)

@@ -70,6 +70,7 @@ class Job:
     callees: list = field(default_factory=list)
     param_kinds: dict = field(default_factory=dict)  # parameter -> scalar|array|container
     kinds: dict = field(default_factory=dict)
+    shapes: dict = field(default_factory=dict)  # name -> symbolic shape (passes/shapes.py)
     augmented: set = field(default_factory=set)  # (line, column, name) of each ``name += v``
     augmented_items: set = field(default_factory=set)  # the same for ``name[k] += v``
     guards: dict = field(default_factory=dict)  # statement -> run-time check before it

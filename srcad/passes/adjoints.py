@@ -277,7 +277,7 @@ class Adjoints:
     def _same_shape(self, operand, outs) -> bool:
         """Whether the operand and the one result surely have one shape (passes/shapes.py):
         the result's adjoint then has the operand's shape already."""
-        shapes = getattr(self.job, "shapes", {})
+        shapes = self.job.shapes
         return (isinstance(operand, gast.Name) and len(outs) == 1
                 and shapes.get(operand.id) is not None
                 and shapes.get(operand.id) == shapes.get(outs[0].id))

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import gast
 
-from ..grammar import walk
-
 from .. import comments
+from ..grammar import walk
+from .optimize import loaded_names
 
 _COMPOUND = (gast.If, gast.For, gast.While)
 
@@ -33,7 +33,7 @@ def run(fn: gast.FunctionDef) -> None:
         return
     returned = set()
     if fn.body and isinstance(fn.body[-1], gast.Return):
-        returned = _loads(fn.body[-1])
+        returned = loaded_names(fn.body[-1])
     stores, loads = _counts(fn)
     adjoint = fn.body[split:]
     names = _Names()
@@ -106,11 +106,6 @@ def _counts(fn):
             table = loads if isinstance(node.ctx, gast.Load) else stores
             table[node.id] = table.get(node.id, 0) + 1
     return stores, loads
-
-
-def _loads(node) -> set:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
 
 
 def _copy(stmt):

@@ -32,6 +32,7 @@ import gast
 from .. import comments, grammar
 from ..grammar import copy_tree, walk
 from .invariant import invariant, stable_names
+from .optimize import loaded_names
 from .saves import pushed_name, restored_name, without_saves, without_unused_stack
 
 
@@ -57,7 +58,7 @@ def run(fn: gast.FunctionDef, stack: str | None) -> None:
             if var is None or len(scan.assigns.get(var, ())) != 1 or var not in scan.pushed \
                     or var in params:
                 continue
-            if any(var in _loads(s) for s in loop.body[:k] if pushed_name(s, stack) != var):
+            if any(var in loaded_names(s) for s in loop.body[:k] if pushed_name(s, stack) != var):
                 continue  # read before its assignment: the value of the trip before
             if _read_outside(primal, loop, var, stack) or _read_outside(
                     adjoint, target, var, stack) or not _read_before_restore(
@@ -71,7 +72,7 @@ def run(fn: gast.FunctionDef, stack: str | None) -> None:
     fn.body = without_unused_stack(without_saves(fn.body, stack, {var for var, _, _ in chosen}),
                                    stack)
     for var, target, expr in reversed(chosen):  # ``x_j = x[j]`` before ``j = i + 1``
-        at = next(i for i, s in enumerate(target.body) if var in _loads(s))
+        at = next(i for i, s in enumerate(target.body) if var in loaded_names(s))
         read = gast.Assign(targets=[gast.Name(id=var, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
                            value=copy_tree(expr), type_comment=None)
@@ -113,10 +114,6 @@ def _recomputable(stmt, derived, stable):
     return stmt.targets[0].id
 
 
-def _loads(node) -> set:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-
-
 def _read_outside(stmts, loop, var, stack) -> bool:
     """Whether a statement of ``stmts`` outside ``loop`` reads ``var`` (saves aside)."""
     inside = {id(n) for n in walk(loop)}
@@ -154,5 +151,5 @@ def _read_before_restore(body, var, stack) -> bool:
     restores = [i for i, s in enumerate(body) if restored_name(s, stack) == var]
     if len(restores) != 1:
         return False
-    return not any(var in _loads(s) for s in body[restores[0] + 1:]) and any(
-        var in _loads(s) for s in body[:restores[0]])
+    return not any(var in loaded_names(s) for s in body[restores[0] + 1:]) and any(
+        var in loaded_names(s) for s in body[:restores[0]])

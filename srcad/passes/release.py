@@ -32,6 +32,7 @@ import gast
 
 from .. import comments, grammar
 from ..grammar import walk
+from .shapes import REDUCTIONS
 
 _RELEASED_KINDS = ("array", "container", "unknown")
 
@@ -91,10 +92,7 @@ def _candidates(fn, job) -> dict:
 
 
 # Reductions whose result is one number when no ``axis`` is given.
-_FULL_REDUCTIONS = {"numpy.sum", "numpy.mean", "numpy.prod", "numpy.max", "numpy.min",
-                    "numpy.amax", "numpy.amin", "numpy.ndarray.sum", "numpy.ndarray.mean",
-                    "numpy.ndarray.prod", "numpy.ndarray.max", "numpy.ndarray.min",
-                    "numpy.linalg.norm", "numpy.vdot", "numpy.logaddexp.reduce"}
+_FULL_REDUCTIONS = REDUCTIONS | {"numpy.linalg.norm", "numpy.vdot"}
 
 
 def _numbers(job) -> set:

@@ -29,9 +29,10 @@ from .. import grammar
 from ..grammar import walk
 
 SHAPE_MARK = "#shape"  # "<param>#shape" -> symbolic shape, in the kinds compiled for
-_REDUCTIONS = {"numpy.sum", "numpy.mean", "numpy.max", "numpy.min", "numpy.amax",
-               "numpy.amin", "numpy.prod", "numpy.ndarray.sum", "numpy.ndarray.mean",
-               "numpy.ndarray.max", "numpy.ndarray.min", "numpy.ndarray.prod"}
+# Reductions over ``axis`` (over every axis when it is None); release.py counts them too.
+REDUCTIONS = {"numpy.sum", "numpy.mean", "numpy.max", "numpy.min", "numpy.amax", "numpy.amin",
+              "numpy.prod", "numpy.ndarray.sum", "numpy.ndarray.mean", "numpy.ndarray.max",
+              "numpy.ndarray.min", "numpy.ndarray.prod"}
 _CONSTRUCTORS = {"zeros", "ones", "empty"}
 _UNSET = object()  # not known yet in the fixed point
 
@@ -90,13 +91,7 @@ def run(fn: gast.FunctionDef, job) -> None:
                 inference.values[var] = new
                 changed = True
     job.shapes = {v: s for v, s in inference.values.items()
-                  if v not in unknown and isinstance(s, tuple) and not _is_dims(s)}
-
-
-def _is_dims(value) -> bool:
-    """Whether ``value`` is a tuple of sizes (``x.shape``) rather than an array's shape:
-    the two share a representation, told apart by the wrapper."""
-    return isinstance(value, _Dims)
+                  if v not in unknown and isinstance(s, tuple) and not isinstance(s, _Dims)}
 
 
 class _Dims(tuple):
@@ -180,7 +175,7 @@ class _Inference:
             return self.item(op.bindings.get("a"), op.bindings.get("idx"))
         if rule == "operator.matmul":
             return _matmul(self.array(op.bindings.get("x1")), self.array(op.bindings.get("x2")))
-        if rule in _REDUCTIONS:
+        if rule in REDUCTIONS:
             return self.reduction(op.bindings)
         if rule in ("numpy.transpose", "numpy.ndarray.transpose"):
             return self.transpose(op.bindings)

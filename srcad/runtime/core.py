@@ -39,8 +39,6 @@ def unbroadcast(g, x):
     if isinstance(g, (list, tuple, dict)) or isinstance(x, (list, tuple, dict)):
         raise TypeError("srcad: arithmetic on lists, tuples or dicts is not differentiable; "
                         "use np.array(...) or append to a list")
-    if isinstance(x, np.ndarray) and isinstance(g, np.ndarray) and g.shape == x.shape:
-        return g
     shape = np.shape(x)
     gshape = np.shape(g)
     if gshape == shape:

@@ -1,6 +1,7 @@
 """Random elementwise programs over arguments of one shape, sometimes with an argument that
-broadcasts and with names rebound to other shapes, the programs shape classes
-(srcad/passes/shapes.py) specialize: gradients against central differences."""
+broadcasts and with names rebound to other shapes, and random layer programs: the programs
+symbolic shapes (srcad/passes/shapes.py) specialize. Gradients against central
+differences."""
 
 import textwrap
 

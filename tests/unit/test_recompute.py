@@ -66,6 +66,12 @@ def test_product_gradient_matches_the_closed_form(n):
 def test_index_made_of_the_counter_and_a_constant():
     text = srcad.show(shifted, wrt=(0, 1), file=False)
     assert ".pop()" not in text.split("reversed(", 1)[1] or "x_item" not in text
+    adjoint = text.split("reversed(", 1)[1]
+    # the item and its index are read again, not popped (i + 1 first: the item needs it)
+    assert adjoint.index("i_plus_1 = i + 1") < adjoint.index("x_i_plus_1 = x[i_plus_1]")
+    assert "x_i = x[i]" in adjoint
+    for name in ("i_plus_1", "x_i_plus_1", "x_i"):
+        assert f"stack.append({name})" not in text and f"{name} = stack.pop()" not in text
     x, w = np.linspace(0.1, 1.0, 6), 0.7
     gx, gw = srcad.grad(shifted, wrt=(0, 1))(x, w)
     np.testing.assert_allclose(gx, central(lambda v: shifted(v, w), x), rtol=1e-6, atol=1e-9)

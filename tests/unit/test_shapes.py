@@ -1,7 +1,7 @@
-"""Derivatives compiled for arguments of equal shapes drop the ``unbroadcast`` calls and shape
-saves those shapes make useless (srcad/passes/shapes.py): the text of the compiled code, and
-gradients against closed forms and central differences, for equal shapes, for shapes that
-broadcast, and for one function called with both."""
+"""Derivatives compiled for the symbolic shapes of their arguments drop the ``unbroadcast``
+calls and shape saves those shapes make useless (srcad/passes/shapes.py): the text of the
+compiled code, and gradients against closed forms and central differences, for equal
+shapes, for shapes that broadcast, and for one function called with both."""
 
 import numpy as np
 import pytest
